@@ -1,0 +1,1 @@
+"""leokop: digitaler Ausbildungsnachweis (Berichtsheft) und Lernortkooperation."""

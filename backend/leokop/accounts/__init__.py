@@ -1,0 +1,1 @@
+"""Accounts: people, their sign-in, sessions, invitations, password resets and API tokens."""

@@ -1,0 +1,124 @@
+"""create_app(settings): the only place that wires leokop together."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from litestar import Litestar, Request, Response, Router, get
+from litestar.config.csrf import CSRFConfig
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.static_files import create_static_files_router
+
+from leokop.accounts.routes import ROUTES as ACCOUNT_ROUTES
+from leokop.contracts.routes import ROUTES as CONTRACT_ROUTES
+from leokop.dashboard.routes import ROUTES as DASHBOARD_ROUTES
+from leokop.db import bind_tables, close_engine, create_engine, open_engine
+from leokop.health import healthz
+from leokop.logs import configure_logging
+from leokop.notifications.routes import ROUTES as NOTIFICATION_ROUTES
+from leokop.notifications.service import run_mail_worker
+from leokop.organisations.routes import ROUTES as ORGANISATION_ROUTES
+from leokop.policy import PUBLIC
+from leokop.settings import Settings, ensure_secret_key, load_settings
+from leokop.web.errors import EXCEPTION_HANDLERS
+from leokop.web.guards import policy_guard
+from leokop.web.middleware import (
+    AuthenticationMiddleware,
+    DatabaseMiddleware,
+    LeokopCSRFMiddleware,
+    RequestContextMiddleware,
+    security_headers_hook,
+)
+from leokop.web.pages import PWA_DIR, STATIC_DIR
+
+CSRF_COOKIE = "leokop_csrf"
+CSRF_HEADER = "x-csrftoken"
+
+
+@get("/manifest.webmanifest", opt={"action": PUBLIC}, include_in_schema=False)
+async def web_manifest(request: Request) -> Response:
+    return Response(
+        (PWA_DIR / "manifest.webmanifest").read_bytes(),
+        media_type="application/manifest+json",
+        headers={"Cache-Control": "public, max-age=3600"},
+    )
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = ensure_secret_key(settings or load_settings())
+    configure_logging(settings.log_level)
+    engine = create_engine(settings)
+    bind_tables(engine)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        await open_engine(engine, settings)
+        stop = asyncio.Event()
+        mail_worker = asyncio.create_task(run_mail_worker(settings, stop))
+        try:
+            yield
+        finally:
+            stop.set()
+            await mail_worker
+            await close_engine(engine)
+
+    csrf = CSRFConfig(
+        secret=settings.secret_key,
+        cookie_name=CSRF_COOKIE,
+        header_name=CSRF_HEADER,
+        cookie_secure=settings.secure_cookies,
+        cookie_samesite="lax",
+        cookie_httponly=False,  # htmx reads it to send the header (see web/static/js/app.js)
+        exclude=["/static", "/healthz", "/pwa"],
+    )
+    openapi = OpenAPIConfig(
+        title="leokop API",
+        version="1",
+        description="JSON-API von leokop. Anmeldung per Sitzungs-Cookie oder persönlichem API-Token "
+        "(Authorization: Bearer …, unter Konto erstellen).",
+        path="/schema",
+        render_plugins=[JsonRenderPlugin(path=["/", "/openapi.json"]), YamlRenderPlugin()],
+        openapi_router=Router(path="/schema", route_handlers=[], opt={"action": PUBLIC}, include_in_schema=False),
+        components=Components(
+            security_schemes={"token": SecurityScheme(type="http", scheme="bearer", description="Persönliches API-Token")}
+        ),
+        security=[{"token": []}],
+    )
+    app = Litestar(
+        route_handlers=[
+            *DASHBOARD_ROUTES,
+            *ACCOUNT_ROUTES,
+            *ORGANISATION_ROUTES,
+            *CONTRACT_ROUTES,
+            *NOTIFICATION_ROUTES,
+            healthz,
+            web_manifest,
+            create_static_files_router(
+                path="/static", directories=[STATIC_DIR], opt={"action": PUBLIC}, include_in_schema=False
+            ),
+            create_static_files_router(
+                path="/pwa", directories=[PWA_DIR], opt={"action": PUBLIC}, include_in_schema=False
+            ),
+        ],
+        middleware=[
+            RequestContextMiddleware,
+            DefineMiddleware(DatabaseMiddleware, engine=engine),
+            DefineMiddleware(AuthenticationMiddleware, settings=settings),
+            DefineMiddleware(LeokopCSRFMiddleware, config=csrf),
+        ],
+        guards=[policy_guard],
+        exception_handlers=EXCEPTION_HANDLERS,
+        before_send=[security_headers_hook(settings)],
+        openapi_config=openapi,
+        lifespan=[lifespan],
+        debug=False,
+        logging_config=None,  # leokop.logs configures JSON logging
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    return app

@@ -1,0 +1,182 @@
+"""The `leokop` command: serve, migrate, create-admin, seed-demo, check."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import sys
+
+import msgspec
+
+from leokop.settings import Settings, ensure_secret_key, load_settings, problems
+
+
+def _settings() -> Settings:
+    try:
+        return ensure_secret_key(load_settings())
+    except msgspec.ValidationError as error:
+        sys.exit(f"Fehlerhafte Einstellung: {error}")
+
+
+async def _with_database(settings: Settings, work):
+    """Run `work()` in one transaction on the configured database."""
+    from leokop.db import bind_tables, close_engine, create_engine, open_engine, request_transaction
+
+    engine = create_engine(settings)
+    bind_tables(engine)
+    await open_engine(engine, settings)
+    try:
+        async with request_transaction(engine, write=True):
+            return await work()
+    finally:
+        await close_engine(engine)
+
+
+def migrate(args: argparse.Namespace) -> None:
+    settings = _settings()
+    os.environ.setdefault("PICCOLO_CONF", "leokop.piccolo_conf")
+
+    async def run() -> None:
+        from piccolo.apps.migrations.commands.forwards import run_forwards
+        from piccolo.conf.apps import Finder
+
+        db = Finder().get_engine()
+        try:
+            result = await run_forwards(app_name="leokop", migration_id="all", fake=False)
+        finally:
+            # Pooled SQLite connections run in threads that would keep the process alive.
+            if hasattr(db, "close_pool"):
+                await db.close_pool()
+        if not result.success:
+            sys.exit(f"Migration fehlgeschlagen: {result.message}")
+
+        from leokop.curriculum.service import load_occupations
+
+        count = await _with_database(settings, load_occupations)
+        print(f"Datenbank ist aktuell; {count} Ausbildungsberufe geladen.")
+
+    asyncio.run(run())
+
+
+def seed_demo(args: argparse.Namespace) -> None:
+    from leokop.demo import DEMO_PASSWORD, seed_demo as seed
+
+    added = asyncio.run(_with_database(_settings(), seed))
+    if added:
+        print(f"Demo-Daten geladen. Passwort aller Demo-Konten: {DEMO_PASSWORD}")
+    else:
+        print("Demo-Daten sind schon vorhanden; nichts geändert.")
+
+
+def create_admin(args: argparse.Namespace) -> None:
+    from leokop.accounts.schemas import Role
+    from leokop.accounts.service import check_email, check_new_password, hash_password
+    from leokop.accounts.tables import User
+    from leokop.errors import ValidationFailed
+    from leokop.messages import message
+    from leokop.timeutil import utcnow
+
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("Passwort: ")
+    try:
+        email = check_email(args.email)
+        check_new_password(password, password, email)
+    except ValidationFailed as failure:
+        sys.exit("; ".join(message(code, **failure.params) for code in failure.errors.values()))
+
+    async def work() -> bool:
+        if await User.exists().where(User.email == email):
+            return False
+        await User.insert(
+            User(
+                email=email,
+                display_name=args.name,
+                role=Role.admin.value,
+                password_hash=await hash_password(password),
+                is_active=True,
+                created_at=utcnow(),
+                password_changed_at=utcnow(),
+            )
+        )
+        return True
+
+    if not asyncio.run(_with_database(_settings(), work)):
+        sys.exit(message("email_taken"))
+    print(f"Administrationskonto {email} angelegt.")
+
+
+def check(args: argparse.Namespace) -> None:
+    settings = _settings()
+    print("Wirksame Einstellungen:")
+    for name in Settings.__struct_fields__:
+        value = getattr(settings, name)
+        if name in ("secret_key", "smtp_password") and value:
+            value = "(gesetzt)"
+        print(f"  LEOKOP_{name.upper()} = {value}")
+    print(f"  Datenbank: {'PostgreSQL' if settings.uses_postgres else settings.sqlite_path}")
+    found = problems(settings)
+
+    async def ping() -> None:
+        from piccolo.querystring import QueryString
+
+        from leokop.tables import User
+
+        await User._meta.db.run_querystring(QueryString("SELECT 1"))
+
+    try:
+        asyncio.run(_with_database(settings, ping))
+    except Exception as error:  # noqa: BLE001 - report, don't crash
+        found.insert(0, f"Datenbank nicht erreichbar: {type(error).__name__}: {error}")
+    if found:
+        print("Hinweise:")
+        for line in found:
+            print(f"  - {line}")
+    else:
+        print("Keine Probleme gefunden.")
+
+
+def serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    settings = _settings()
+    uvicorn.run(
+        "leokop.cli:app_factory",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=args.workers or settings.workers,
+        log_config=None,
+        access_log=False,  # our own access line logs route templates, never raw paths with tokens
+        server_header=False,
+        proxy_headers=True,
+        timeout_graceful_shutdown=10,
+    )
+
+
+def app_factory():
+    from leokop.app import create_app
+
+    return create_app(_settings())
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="leokop", description="leokop – digitaler Ausbildungsnachweis")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve_parser = commands.add_parser("serve", help="Server starten (LEOKOP_HOST, LEOKOP_PORT)")
+    serve_parser.add_argument("--workers", type=int, default=0, help="Anzahl Prozesse (Standard: LEOKOP_WORKERS)")
+    serve_parser.set_defaults(run=serve)
+    commands.add_parser("migrate", help="Datenbank anlegen oder aktualisieren").set_defaults(run=migrate)
+    commands.add_parser("seed-demo", help="Demo-Daten laden (idempotent)").set_defaults(run=seed_demo)
+    admin = commands.add_parser("create-admin", help="Administrationskonto anlegen")
+    admin.add_argument("--email", required=True)
+    admin.add_argument("--name", default="Administration")
+    admin.add_argument("--password-stdin", action="store_true", help="Passwort aus der Standardeingabe lesen")
+    admin.set_defaults(run=create_admin)
+    commands.add_parser("check", help="Einstellungen und Datenbank prüfen").set_defaults(run=check)
+    args = parser.parse_args(argv)
+    args.run(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Contracts: the Ausbildungsverhältnis that a training log belongs to."""

@@ -1,0 +1,210 @@
+"""Rules of contracts: who sees which contract, what a valid contract is, and saving it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from leokop.accounts.schemas import CurrentUser, Role
+from leokop.accounts.tables import User
+from leokop.contracts.schemas import ContractForm, ContractRow, ContractView, StaffMember
+from leokop.contracts.tables import Contract, ContractStaff
+from leokop.curriculum.tables import Occupation
+from leokop.errors import NotFound, ValidationFailed
+from leokop.organisations.tables import School
+from leokop.timeutil import utcnow
+
+MAX_CONTRACT_DAYS = 4 * 366
+_HOURS = re.compile(r"^\s*(\d{1,2})(?:\s*[:.,]\s*(\d{1,2}))?\s*(?:h|std\.?)?\s*$", re.IGNORECASE)
+
+
+def parse_daily_hours(text: str) -> int:
+    """Minutes from "8", "8:00", "7:48", "7,5" or "7.5" (decimal hours); 1 to 10 hours (ArbZG)."""
+    match = _HOURS.match(text or "")
+    if not match:
+        raise ValidationFailed({"daily_hours": "daily_hours_range"})
+    hours, fraction = int(match.group(1)), match.group(2)
+    separator = re.search(r"[:.,]", text)
+    if fraction is None:
+        minutes = hours * 60
+    elif separator and separator.group() == ":":
+        if int(fraction) >= 60:
+            raise ValidationFailed({"daily_hours": "daily_hours_range"})
+        minutes = hours * 60 + int(fraction)
+    else:
+        minutes = round((hours + int(fraction) / 10 ** len(fraction)) * 60)
+    if not 60 <= minutes <= 600:
+        raise ValidationFailed({"daily_hours": "daily_hours_range"})
+    return minutes
+
+
+def age_on(birth_date: dt.date, day: dt.date) -> int:
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+def _visible(user: CurrentUser):
+    """The condition that limits contracts to what this user may see; None = nothing."""
+    if user.role in (Role.company_admin, Role.trainer) and user.company_id is not None:
+        return Contract.company == user.company_id
+    if user.role is Role.instructor:
+        return Contract.id.is_in(ContractStaff.select(ContractStaff.contract).where(ContractStaff.user == user.id))
+    if user.role is Role.apprentice:
+        return Contract.apprentice == user.id
+    return None
+
+
+async def list_contracts(user: CurrentUser) -> list[ContractRow]:
+    condition = _visible(user)
+    if condition is None:
+        return []
+    rows = await Contract.select(
+        Contract.id,
+        Contract.apprentice.display_name.as_alias("apprentice_name"),
+        Contract.occupation.name_neutral.as_alias("occupation_name"),
+        Contract.start_date,
+        Contract.end_date,
+        Contract.school_class.name.as_alias("school_class_name"),
+    ).where(condition).order_by(Contract.start_date, ascending=False).order_by(Contract.id)
+    return [ContractRow(**r) for r in rows]
+
+
+async def get_contract(user: CurrentUser, contract_id: int) -> ContractView:
+    """One contract with its staff in two queries; NotFound if it is outside the user's scope."""
+    condition = _visible(user)
+    if condition is None:
+        raise NotFound()
+    c = Contract
+    rows = await c.select(
+        c.id,
+        c.apprentice.id.as_alias("apprentice_id"),
+        c.apprentice.display_name.as_alias("apprentice_name"),
+        c.apprentice.email.as_alias("apprentice_email"),
+        c.company.name.as_alias("company_name"),
+        c.occupation.id.as_alias("occupation_id"),
+        c.occupation.name_neutral.as_alias("occupation_name"),
+        c.start_date,
+        c.end_date,
+        c.log_form,
+        c.log_mode,
+        c.daily_minutes,
+        c.school.id.as_alias("school_id"),
+        c.school.name.as_alias("school_name"),
+        c.school_class.name.as_alias("school_class_name"),
+    ).where(c.id == contract_id, condition)
+    if not rows:
+        raise NotFound()
+    staff = await ContractStaff.select(
+        ContractStaff.user.id.as_alias("user_id"),
+        ContractStaff.user.display_name.as_alias("name"),
+        ContractStaff.user.email.as_alias("email"),
+        ContractStaff.kind,
+    ).where(ContractStaff.contract == contract_id).order_by(ContractStaff.kind, ascending=False)
+    return ContractView(**rows[0], staff=[StaffMember(**s) for s in staff])
+
+
+async def form_choices(user: CurrentUser) -> dict[str, list[dict]]:
+    """Everything the contract form offers, in three queries."""
+    people = await User.select(User.id, User.display_name, User.email, User.role, User.is_active).where(
+        User.company == user.company_id,
+        User.role.is_in([Role.apprentice.value, Role.trainer.value, Role.instructor.value, Role.company_admin.value]),
+    ).order_by(User.display_name)
+    occupations = await Occupation.select(Occupation.id, Occupation.name_neutral.as_alias("name")).order_by(
+        Occupation.name_neutral
+    )
+    schools = await School.select(School.id, School.name, School.city).order_by(School.name)
+    return {
+        "apprentices": [p for p in people if p["role"] == Role.apprentice.value],
+        "trainers": [p for p in people if p["role"] in (Role.trainer.value, Role.company_admin.value)],
+        "instructors": [p for p in people if p["role"] == Role.instructor.value],
+        "occupations": occupations,
+        "schools": schools,
+    }
+
+
+async def _validate(user: CurrentUser, form: ContractForm, contract_id: int | None) -> int:
+    """Check the form against the rules; returns the daily minutes. Collects all field errors at once."""
+    errors: dict[str, str] = {}
+    params: dict[str, object] = {}
+    try:
+        daily_minutes = parse_daily_hours(form.daily_hours)
+    except ValidationFailed as failure:
+        errors.update(failure.errors)
+        daily_minutes = 0
+    if form.end_date <= form.start_date:
+        errors["end_date"] = "end_before_start"
+    elif (form.end_date - form.start_date).days > MAX_CONTRACT_DAYS:
+        errors["end_date"] = "contract_too_long"
+    people = await User.select(User.id, User.role, User.birth_date).where(
+        User.company == user.company_id,
+        User.id.is_in([form.apprentice_id, *form.trainer_ids, *form.instructor_ids]),
+    )
+    roles = {p["id"]: p["role"] for p in people}
+    if roles.get(form.apprentice_id) != Role.apprentice.value:
+        errors["apprentice_id"] = "apprentice_unknown"
+    if not form.trainer_ids:
+        errors["trainer_ids"] = "trainer_required"
+    elif any(roles.get(i) not in (Role.trainer.value, Role.company_admin.value) for i in form.trainer_ids):
+        errors["trainer_ids"] = "invalid_choice"
+    if any(roles.get(i) != Role.instructor.value for i in form.instructor_ids):
+        errors["instructor_ids"] = "invalid_choice"
+    if not await Occupation.exists().where(Occupation.id == form.occupation_id):
+        errors["occupation_id"] = "invalid_choice"
+    if form.school_id is not None and not await School.exists().where(School.id == form.school_id):
+        errors["school_id"] = "invalid_choice"
+    birth = next((p["birth_date"] for p in people if p["id"] == form.apprentice_id), None)
+    if birth and daily_minutes > 480 and "daily_hours" not in errors and age_on(birth, form.start_date) < 18:
+        errors["daily_hours"] = "minor_daily_hours"
+    if "apprentice_id" not in errors and "end_date" not in errors:
+        overlap = Contract.select(Contract.id).where(
+            Contract.apprentice == form.apprentice_id,
+            Contract.start_date < form.end_date,
+            Contract.end_date > form.start_date,
+        )
+        if contract_id is not None:
+            overlap = overlap.where(Contract.id != contract_id)
+        if await overlap.first():
+            errors["start_date"] = "contract_overlap"
+    if errors:
+        raise ValidationFailed(errors, **params)
+    return daily_minutes
+
+
+async def save_contract(user: CurrentUser, form: ContractForm, contract_id: int | None = None) -> int:
+    """Create (contract_id None) or update a contract of the user's company, with its staff."""
+    if user.company_id is None:
+        raise NotFound()
+    if contract_id is not None:
+        await get_contract(user, contract_id)
+    daily_minutes = await _validate(user, form, contract_id)
+    now = utcnow()
+    values = {
+        Contract.apprentice: form.apprentice_id,
+        Contract.occupation: form.occupation_id,
+        Contract.start_date: form.start_date,
+        Contract.end_date: form.end_date,
+        Contract.log_form: form.log_form,
+        Contract.log_mode: form.log_mode,
+        Contract.daily_minutes: daily_minutes,
+        Contract.school: form.school_id,
+        Contract.updated_at: now,
+    }
+    if contract_id is None:
+        rows = await Contract.insert(
+            Contract(company=user.company_id, created_at=now, **{column._meta.name: value for column, value in values.items()})
+        ).returning(Contract.id)
+        contract_id = rows[0]["id"]
+    else:
+        previous = await Contract.select(Contract.school).where(Contract.id == contract_id)
+        if previous[0]["school"] != form.school_id:
+            # A class belongs to a school: changing the school leaves the class to the new school.
+            values[Contract.school_class] = None
+        await Contract.update(values).where(Contract.id == contract_id, Contract.company == user.company_id)
+        await ContractStaff.delete().where(ContractStaff.contract == contract_id)
+    staff = [ContractStaff(contract=contract_id, user=i, kind="trainer") for i in dict.fromkeys(form.trainer_ids)]
+    staff += [
+        ContractStaff(contract=contract_id, user=i, kind="instructor")
+        for i in dict.fromkeys(form.instructor_ids)
+        if i not in form.trainer_ids
+    ]
+    await ContractStaff.insert(*staff)
+    return contract_id

@@ -1,0 +1,33 @@
+"""Tables of the contracts feature: the contract and the trainers and instructors assigned to it."""
+
+from piccolo.columns import Date, ForeignKey, Integer, Timestamptz, Varchar
+from piccolo.table import Table
+
+from leokop.accounts.tables import User
+from leokop.curriculum.tables import Occupation
+from leokop.organisations.tables import Company, School, SchoolClass
+
+
+class Contract(Table):
+    """Apprentice × company × occupation × dates, with the log's form and mode."""
+
+    apprentice = ForeignKey(User, index=True)
+    company = ForeignKey(Company, index=True)
+    occupation = ForeignKey(Occupation)
+    start_date = Date()
+    end_date = Date()
+    log_form = Varchar(length=12)  # electronic | written (§ 11 Abs. 1 S. 2 Nr. 12 BBiG)
+    log_mode = Varchar(length=8)  # daily | weekly
+    daily_minutes = Integer()
+    school = ForeignKey(School, null=True, index=True)
+    school_class = ForeignKey(SchoolClass, null=True, index=True)
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
+class ContractStaff(Table):
+    """A trainer or instructor responsible for a contract."""
+
+    contract = ForeignKey(Contract, index=True)
+    user = ForeignKey(User, index=True)
+    kind = Varchar(length=12)  # trainer | instructor

@@ -1,0 +1,1 @@
+"""Curriculum: occupations with their official Ausbildungsrahmenplan and Lernfelder."""

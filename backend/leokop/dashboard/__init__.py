@@ -1,0 +1,1 @@
+"""Dashboard: each role's start page."""

@@ -1,0 +1,24 @@
+"""Domain errors that services raise and routes turn into pages, fragments or HTTP errors."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every rule violation a user can cause."""
+
+
+class NotFound(DomainError):
+    """The object does not exist or is not visible to this user (the two are never told apart)."""
+
+
+class Forbidden(DomainError):
+    """The user may see the object but not do this to it."""
+
+
+class ValidationFailed(DomainError):
+    """Input broke a rule; `errors` maps a field name to a message code from leokop.messages."""
+
+    def __init__(self, errors: dict[str, str], **params: object) -> None:
+        super().__init__(", ".join(f"{field}: {code}" for field, code in errors.items()))
+        self.errors = errors
+        self.params = params

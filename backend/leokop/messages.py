@@ -1,0 +1,48 @@
+"""The one catalogue of German messages that Python code refers to by code (templates hold the rest)."""
+
+from __future__ import annotations
+
+MESSAGES: dict[str, str] = {
+    # Generic field problems (leokop.web.forms)
+    "required": "Bitte ausfüllen.",
+    "too_long": "Höchstens {max_length} Zeichen.",
+    "too_short": "Mindestens {min_length} Zeichen.",
+    "invalid_number": "Bitte eine ganze Zahl eingeben.",
+    "out_of_range": "Der Wert liegt außerhalb des erlaubten Bereichs.",
+    "invalid_date": "Bitte ein Datum im Format TT.MM.JJJJ eingeben.",
+    "invalid_choice": "Bitte einen der angebotenen Werte wählen.",
+    "invalid_email": "Bitte eine gültige E-Mail-Adresse eingeben.",
+    "invalid": "Diese Eingabe ist ungültig.",
+    # Accounts
+    "login_failed": "E-Mail-Adresse oder Passwort ist falsch.",
+    "login_locked": "Zu viele Fehlversuche. Bitte warten Sie {minutes} Minuten und versuchen Sie es dann erneut.",
+    "password_too_short": "Das Passwort braucht mindestens {min_length} Zeichen.",
+    "password_too_long": "Das Passwort darf höchstens {max_length} Zeichen lang sein.",
+    "password_mismatch": "Die beiden Passwörter stimmen nicht überein.",
+    "password_wrong": "Das aktuelle Passwort ist falsch.",
+    "password_same_as_email": "Das Passwort darf nicht die E-Mail-Adresse sein.",
+    "email_taken": "Für diese E-Mail-Adresse gibt es bereits ein Konto.",
+    "role_not_allowed": "Diese Rolle können Sie nicht einladen.",
+    "token_invalid": "Dieser Link ist ungültig oder wurde bereits benutzt.",
+    "token_expired": "Dieser Link ist abgelaufen. Bitte fordern Sie einen neuen an.",
+    # Organisations and contracts
+    "state_unknown": "Bitte ein Bundesland wählen.",
+    "end_before_start": "Das Ende muss nach dem Beginn liegen.",
+    "contract_too_long": "Eine Ausbildung dauert höchstens 4 Jahre.",
+    "daily_hours_range": "Bitte eine tägliche Arbeitszeit zwischen 1 und 10 Stunden angeben (z. B. 8 oder 7:48).",
+    "minor_daily_hours": "Für Minderjährige höchstens 8 Stunden am Tag (§ 8 JArbSchG).",
+    "trainer_required": "Bitte mindestens eine Ausbilderin oder einen Ausbilder wählen.",
+    "apprentice_unknown": "Bitte eine Auszubildende oder einen Auszubildenden aus Ihrem Betrieb wählen.",
+    "contract_overlap": "Für diese Person gibt es in diesem Zeitraum bereits einen Ausbildungsvertrag.",
+    "class_name_taken": "Diese Klasse gibt es an Ihrer Schule bereits.",
+    "year_range": "Bitte ein Jahr zwischen 2000 und 2100 angeben.",
+}
+
+
+def message(code: str, **params: object) -> str:
+    """The German text for a code; unknown codes fall back to a generic sentence, never to the code."""
+    text = MESSAGES.get(code, MESSAGES["invalid"])
+    try:
+        return text.format(**params)
+    except (KeyError, IndexError):
+        return text

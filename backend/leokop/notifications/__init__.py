@@ -1,0 +1,1 @@
+"""Notifications: the durable e-mail outbox (and, later, web push)."""

@@ -1,0 +1,1 @@
+"""Organisations: training companies, vocational schools and their classes."""

@@ -1,0 +1,34 @@
+"""Tables of the organisations feature: companies, schools, school classes."""
+
+from piccolo.columns import ForeignKey, Integer, Timestamptz, Varchar
+from piccolo.table import Table
+
+from leokop.curriculum.tables import Occupation
+
+
+class Company(Table):
+    """An Ausbildungsbetrieb; its Bundesland decides the public holidays in its logs."""
+
+    name = Varchar(length=200)
+    state = Varchar(length=2)
+    city = Varchar(length=120, default="")
+    created_at = Timestamptz()
+
+
+class School(Table):
+    """A Berufsschule."""
+
+    name = Varchar(length=200)
+    state = Varchar(length=2)
+    city = Varchar(length=120, default="")
+    created_at = Timestamptz()
+
+
+class SchoolClass(Table):
+    """A Klasse at a school, for one occupation and the school year it started."""
+
+    school = ForeignKey(School, index=True)
+    name = Varchar(length=60)
+    occupation = ForeignKey(Occupation, null=True)
+    start_year = Integer()
+    created_at = Timestamptz()

@@ -1,0 +1,90 @@
+"""Authorisation: the one table of roles × actions, and the one function that answers "may U do A?".
+
+Object-level visibility (own company, own class, own contract) is enforced by the services, which
+only ever look objects up inside the user's scope and report anything outside it as NotFound (404).
+"""
+
+from __future__ import annotations
+
+import enum
+
+from leokop.accounts.schemas import CurrentUser, Role
+
+
+class Rule(enum.Enum):
+    allow = "allow"
+    # A trainer acts as the company's admin only where the company has no company admin (small firm).
+    small_company = "small_company"
+
+
+PUBLIC = "public"
+
+R = Role
+ALL_ROLES = tuple(Role)
+STAFF_OF_COMPANY = (R.company_admin, R.trainer)
+
+# action → {role: rule}; a role that is not listed is denied.
+POLICY: dict[str, dict[Role, Rule]] = {
+    "start.view": {role: Rule.allow for role in ALL_ROLES},
+    "account.manage": {role: Rule.allow for role in ALL_ROLES},
+    "api.me": {role: Rule.allow for role in ALL_ROLES},
+    "organisation.manage": {R.admin: Rule.allow},
+    "people.view": {
+        R.company_admin: Rule.allow,
+        R.trainer: Rule.allow,
+        R.school_admin: Rule.allow,
+    },
+    "people.invite": {
+        R.company_admin: Rule.allow,
+        R.trainer: Rule.small_company,
+        R.school_admin: Rule.allow,
+    },
+    "company.manage": {R.company_admin: Rule.allow, R.trainer: Rule.small_company},
+    "contract.view": {
+        R.company_admin: Rule.allow,
+        R.trainer: Rule.allow,
+        R.instructor: Rule.allow,
+        R.apprentice: Rule.allow,
+    },
+    "contract.edit": {R.company_admin: Rule.allow, R.trainer: Rule.allow},
+    "school.manage": {R.school_admin: Rule.allow},
+    "class.view": {R.school_admin: Rule.allow, R.teacher: Rule.allow},
+    "outbox.view": {
+        R.admin: Rule.allow,
+        R.company_admin: Rule.allow,
+        R.trainer: Rule.small_company,
+        R.school_admin: Rule.allow,
+    },
+}
+
+# Which roles each role may invite (the inviter's organisation is always the invitee's).
+INVITABLE_ROLES: dict[Role, tuple[Role, ...]] = {
+    R.company_admin: (R.company_admin, R.trainer, R.instructor, R.apprentice),
+    R.trainer: (R.trainer, R.instructor, R.apprentice),
+    R.school_admin: (R.school_admin, R.teacher),
+    R.admin: (R.company_admin, R.trainer, R.school_admin),
+}
+
+
+def rule_for(user: CurrentUser, action: str) -> Rule | None:
+    """The rule that applies, or None if the role may never do this."""
+    if action not in POLICY:
+        raise KeyError(f"no policy entry for action {action!r}")
+    return POLICY[action].get(user.role)
+
+
+def can(user: CurrentUser | None, action: str, *, company_has_admin: bool | None = None) -> bool:
+    """May this user do this action? `company_has_admin` is needed only for small-company rules."""
+    if action == PUBLIC:
+        return True
+    if user is None:
+        return False
+    rule = rule_for(user, action)
+    if rule is Rule.allow:
+        return True
+    if rule is Rule.small_company:
+        if company_has_admin is None:
+            raise ValueError(f"{action!r} needs to know whether the company has an admin")
+        return not company_has_admin
+    return False
+

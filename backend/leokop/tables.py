@@ -1,0 +1,32 @@
+"""The list of every table, in dependency order (used for engine binding, migrations and test resets)."""
+
+from leokop.accounts.tables import (
+    ApiToken,
+    Guardianship,
+    Invitation,
+    LoginThrottle,
+    PasswordReset,
+    User,
+    UserSession,
+)
+from leokop.contracts.tables import Contract, ContractStaff
+from leokop.curriculum.tables import Occupation
+from leokop.notifications.tables import MailMessage
+from leokop.organisations.tables import Company, School, SchoolClass
+
+ALL_TABLES = [
+    Occupation,
+    Company,
+    School,
+    SchoolClass,
+    User,
+    UserSession,
+    LoginThrottle,
+    Invitation,
+    PasswordReset,
+    ApiToken,
+    Guardianship,
+    Contract,
+    ContractStaff,
+    MailMessage,
+]

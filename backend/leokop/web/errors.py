@@ -1,0 +1,115 @@
+"""Error pages in the layout (German) for HTML requests, and JSON problems for the API."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import quote
+
+from litestar import Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+    ValidationException,
+)
+from litestar.response import Redirect
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from leokop.errors import Forbidden, NotFound
+from leokop.web.middleware import request_id_var
+from leokop.web.pages import render
+
+log = logging.getLogger("leokop.errors")
+
+TITLES = {
+    400: "Die Anfrage war fehlerhaft",
+    401: "Bitte melden Sie sich an",
+    403: "Keine Berechtigung",
+    404: "Seite nicht gefunden",
+    405: "Diese Aktion ist hier nicht möglich",
+    413: "Die Datei ist zu groß",
+    429: "Zu viele Anfragen",
+    500: "Ein Fehler ist aufgetreten",
+}
+TEXTS = {
+    400: "Die Eingaben konnten nicht verarbeitet werden. Bitte laden Sie die Seite neu und versuchen Sie es erneut.",
+    401: "Für diese Seite müssen Sie angemeldet sein.",
+    403: "Sie haben keine Berechtigung für diese Seite oder Aktion.",
+    404: "Diese Seite gibt es nicht, oder sie ist für Sie nicht sichtbar.",
+    405: "Diese Aktion ist auf dieser Seite nicht vorgesehen.",
+    413: "Die gesendeten Daten sind zu groß.",
+    429: "Bitte warten Sie einen Moment und versuchen Sie es dann erneut.",
+    500: "Das lag nicht an Ihnen. Ihre bisherigen Eingaben sind gespeichert, soweit sie bestätigt wurden. Bitte versuchen Sie es gleich noch einmal.",
+}
+CSRF_TEXT = (
+    "Das Formular war zu lange geöffnet oder wurde aus einem anderen Fenster gesendet. "
+    "Bitte laden Sie die Seite neu und senden Sie es erneut. Ihre Eingaben in anderen Tabs bleiben erhalten."
+)
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _problem(request: Request, status: int, detail: str, extra: dict | None = None) -> Response:
+    body = {"status": status, "title": TITLES.get(status, TITLES[500]), "detail": detail}
+    body.update(extra or {})
+    return Response(body, status_code=status, media_type="application/problem+json")
+
+
+def error_page(request: Request, status: int, text: str | None = None, title: str | None = None) -> Response:
+    text = text or TEXTS.get(status, TEXTS[500])
+    if _is_api(request):
+        return _problem(request, status, text)
+    try:
+        return render(
+            request,
+            "error.html",
+            status_code=status,
+            status=status,
+            title=title or TITLES.get(status, TITLES[500]),
+            text=text,
+            request_id=request_id_var.get(),
+        )
+    except Exception:  # noqa: BLE001 - an error page must never fail into a stack trace
+        log.exception("error page failed")
+        return Response(f"{status} – {TITLES.get(status, TITLES[500])}", status_code=status, media_type="text/plain")
+
+
+def handle_http_exception(request: Request, exc: HTTPException) -> Response:
+    status = exc.status_code
+    if isinstance(exc, NotAuthorizedException) and not _is_api(request):
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        if request.headers.get("hx-request") == "true":
+            return Response("", status_code=200, headers={"HX-Redirect": "/login"})
+        return Redirect(f"/login?next={quote(target)}", status_code=303)
+    if isinstance(exc, PermissionDeniedException) and "CSRF" in str(exc.detail):
+        return error_page(request, 403, CSRF_TEXT, title="Sicherheitsprüfung fehlgeschlagen")
+    if isinstance(exc, ValidationException) and _is_api(request):
+        return _problem(request, 400, "Die Daten sind ungültig.", {"errors": exc.extra or []})
+    if status >= 500:
+        log.error("http error %s", status, exc_info=exc)
+    return error_page(request, status)
+
+
+def handle_not_found(request: Request, exc: Exception) -> Response:
+    return error_page(request, 404)
+
+
+def handle_forbidden(request: Request, exc: Exception) -> Response:
+    return error_page(request, 403)
+
+
+def handle_server_error(request: Request, exc: Exception) -> Response:
+    log.error("unhandled error", exc_info=exc)
+    return error_page(request, HTTP_500_INTERNAL_SERVER_ERROR)
+
+
+EXCEPTION_HANDLERS = {
+    HTTPException: handle_http_exception,
+    NotFound: handle_not_found,
+    NotFoundException: handle_http_exception,
+    Forbidden: handle_forbidden,
+    Exception: handle_server_error,
+}

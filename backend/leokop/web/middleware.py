@@ -1,0 +1,204 @@
+"""ASGI middleware and hooks: request id and access log, one database transaction per request,
+who is signed in, and the security headers every response carries."""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+from litestar.datastructures import MutableScopeHeaders
+from litestar.middleware.csrf import CSRFMiddleware
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from piccolo.engine.base import Engine
+
+from leokop.accounts import service as accounts
+from leokop.db import request_transaction
+from leokop.settings import Settings
+
+log = logging.getLogger("leokop.http")
+request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Paths that never touch the database or a session.
+NO_DATABASE_PREFIXES = ("/static/", "/sw.js", "/manifest.webmanifest", "/healthz")
+_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+SESSION_COOKIE = "leokop_session"
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data: blob:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "manifest-src 'self'",
+        "worker-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
+
+
+def session_cookie_name(settings: Settings) -> str:
+    # The __Host- prefix pins the cookie to this origin over https (no Domain, Path=/, Secure).
+    return "__Host-" + SESSION_COOKIE if settings.secure_cookies else SESSION_COOKIE
+
+
+class RequestContextMiddleware:
+    """Gives each request an id (kept from X-Request-ID when sane) and logs one line per request,
+    with the route's template instead of the path, so that tokens in links never reach the log."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        token = request_id_var.set(request_id)
+        scope.setdefault("state", {})["request_id"] = request_id
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_status)
+        finally:
+            log.info(
+                "request",
+                extra={
+                    "method": scope["method"],
+                    "route": scope.get("path_template") or "?",
+                    "status": status,
+                    "ms": round((time.perf_counter() - started) * 1000, 1),
+                },
+            )
+            request_id_var.reset(token)
+
+
+class DatabaseMiddleware:
+    """Runs the whole request on one connection in one transaction, committed before the response
+    starts (so an acknowledged write is durable) and rolled back on a server error."""
+
+    def __init__(self, app: ASGIApp, engine: Engine) -> None:
+        self.app = app
+        self.engine = engine
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(NO_DATABASE_PREFIXES):
+            await self.app(scope, receive, send)
+            return
+        transaction = request_transaction(self.engine, write=scope["method"] not in SAFE_METHODS)
+        async with transaction:
+            finished = False
+
+            async def send_after_commit(message: Message) -> None:
+                nonlocal finished
+                if message["type"] == "http.response.start" and not finished:
+                    finished = True
+                    if message["status"] >= 500:
+                        await transaction.rollback()
+                    else:
+                        await transaction.commit()
+                await send(message)
+
+            await self.app(scope, receive, send_after_commit)
+
+
+class AuthenticationMiddleware:
+    """Puts the signed-in user (or None) into scope["user"]: by API token when an Authorization
+    header is sent (then cookies are ignored), else by session cookie."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+        self.cookie_name = session_cookie_name(settings).encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        scope["user"] = None
+        scope["auth"] = None
+        if not scope["path"].startswith(NO_DATABASE_PREFIXES):
+            headers = dict(scope["headers"])
+            authorization = headers.get(b"authorization", b"").decode("latin-1")
+            if authorization:
+                scheme, _, token = authorization.partition(" ")
+                if scheme.lower() == "bearer" and token.strip():
+                    scope["user"] = await accounts.user_for_api_token(token.strip())
+                    scope["auth"] = "token"
+            else:
+                token = _cookie(headers.get(b"cookie", b""), self.cookie_name)
+                if token:
+                    scope["user"] = await accounts.user_for_session(self.settings, token)
+                    scope["auth"] = "session" if scope["user"] else None
+        await self.app(scope, receive, send)
+
+
+def _cookie(header: bytes, name: bytes) -> str | None:
+    for part in header.split(b";"):
+        key, _, value = part.strip().partition(b"=")
+        if key == name and value:
+            return value.decode("latin-1")
+    return None
+
+
+class LeokopCSRFMiddleware(CSRFMiddleware):
+    """Litestar's double-submit CSRF check, except for API-token requests: a browser never attaches
+    an Authorization header by itself, so those cannot be forged cross-site."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope.get("auth") == "token":
+            await self.app(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
+def security_headers_hook(settings: Settings):
+    """A before_send hook: security headers on every response, including 404s and error pages."""
+    hsts = settings.secure_cookies
+
+    async def add_headers(message: Message, scope: Scope) -> None:
+        if message["type"] != "http.response.start":
+            return
+        headers = MutableScopeHeaders.from_message(message)
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        headers.setdefault("Permissions-Policy", "geolocation=(), microphone=(), payment=()")
+        if hsts:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        path: str = scope.get("path", "")
+        if path.startswith("/static/"):
+            headers.setdefault("Cache-Control", "public, max-age=31536000, immutable")
+        elif scope.get("user") is not None or scope.get("auth"):
+            # Personal pages must never sit in a shared or back-button cache.
+            headers["Cache-Control"] = "no-store"
+        else:
+            headers.setdefault("Cache-Control", "no-cache")
+        headers.setdefault("X-Request-ID", request_id_var.get())
+
+    return add_headers
+
+
+def client_address(scope: Scope) -> str:
+    client: Any = scope.get("client")
+    return client[0] if client else ""

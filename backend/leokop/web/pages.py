@@ -1,0 +1,143 @@
+"""Rendering: one URL, two renderings (whole page, or the template's block for htmx), plus the
+template environment with the navigation, static URLs and CSRF token every page needs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from litestar import Request, Response
+from litestar.enums import MediaType
+from litestar.response import Redirect
+
+from leokop.accounts.schemas import CurrentUser, Role
+from leokop.messages import message
+from leokop.settings import PROJECT_ROOT
+from leokop.timeutil import to_berlin
+
+TEMPLATES_DIR = Path(PROJECT_ROOT) / "web" / "templates"
+STATIC_DIR = Path(PROJECT_ROOT) / "web" / "static"
+PWA_DIR = Path(PROJECT_ROOT) / "pwa"
+
+ROLE_NAMES = {
+    Role.admin: "Systemadministration",
+    Role.company_admin: "Ausbildungsleitung",
+    Role.trainer: "Ausbilder/in",
+    Role.instructor: "Ausbildungsbeauftragte/r",
+    Role.apprentice: "Auszubildende/r",
+    Role.guardian: "Erziehungsberechtigte/r",
+    Role.school_admin: "Schulverwaltung",
+    Role.teacher: "Lehrkraft",
+}
+
+
+@lru_cache(maxsize=None)
+def _static_version(relative: str) -> str:
+    path = STATIC_DIR / relative
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+    except OSError:
+        return "0"
+
+
+def static_url(relative: str) -> str:
+    """A cache-busting URL: the content hash lets static files be cached for a year."""
+    return f"/static/{relative}?v={_static_version(relative)}"
+
+
+def format_date(value: dt.date | dt.datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return to_berlin(value).strftime("%d.%m.%Y, %H:%M Uhr")
+    return value.strftime("%d.%m.%Y")
+
+
+def format_minutes(minutes: int | None) -> str:
+    if minutes is None:
+        return ""
+    return f"{minutes // 60}:{minutes % 60:02d}"
+
+
+def build_environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=jinja2.select_autoescape(["html"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    env.globals.update(static_url=static_url, role_names=ROLE_NAMES, Role=Role, message=message)
+    env.filters.update(date=format_date, hours=format_minutes)
+    return env
+
+
+ENVIRONMENT = build_environment()
+
+
+def navigation(user: CurrentUser | None) -> list[tuple[str, str]]:
+    """(URL, label) of the role's main navigation; the policy decides what the pages allow."""
+    if user is None:
+        return []
+    role = user.role
+    items: list[tuple[str, str]] = [("/", "Start")]
+    if role in (Role.company_admin, Role.trainer, Role.instructor, Role.apprentice):
+        items.append(("/contracts", "Verträge" if role is not Role.apprentice else "Mein Vertrag"))
+    if role in (Role.company_admin, Role.trainer, Role.school_admin):
+        items.append(("/people", "Personen"))
+    if role in (Role.school_admin, Role.teacher):
+        items.append(("/classes", "Klassen"))
+    if role is Role.admin:
+        items.append(("/admin/organisations", "Organisationen"))
+    if role in (Role.admin, Role.company_admin, Role.trainer, Role.school_admin):
+        items.append(("/outbox", "Postausgang"))
+    items.append(("/account", "Konto"))
+    return items
+
+
+def render(
+    request: Request,
+    template: str,
+    *,
+    status_code: int = 200,
+    block: str = "content",
+    headers: dict[str, str] | None = None,
+    **context: Any,
+) -> Response:
+    """The whole page, or only `block` when htmx asks (HX-Request) and does not want the whole page."""
+    user = request.scope.get("user")
+    context.setdefault("errors", {})
+    context.setdefault("values", {})
+    context.update(
+        user=user,
+        nav=navigation(user),
+        path=request.url.path,
+        csrf_token=request.scope.get("_csrf_token") or _csrf_token(request),
+    )
+    compiled = ENVIRONMENT.get_template(template)
+    is_htmx = request.headers.get("hx-request") == "true" and request.headers.get("hx-boosted") != "true"
+    if is_htmx and block in compiled.blocks:
+        body = "".join(compiled.blocks[block](compiled.new_context(context)))
+    else:
+        body = compiled.render(context)
+    all_headers = {"Vary": "HX-Request"}
+    all_headers.update(headers or {})
+    return Response(body, status_code=status_code, media_type=MediaType.HTML, headers=all_headers)
+
+
+def _csrf_token(request: Request) -> str:
+    from litestar.utils.scope.state import ScopeState
+
+    return ScopeState.from_scope(request.scope).csrf_token or ""
+
+
+def redirect(request: Request, url: str) -> Response:
+    """After a successful form: htmx follows HX-Redirect, a plain browser a 303."""
+    if request.headers.get("hx-request") == "true":
+        return Response("", status_code=200, headers={"HX-Redirect": url})
+    return Redirect(url, status_code=303)
