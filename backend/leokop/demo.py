@@ -48,8 +48,9 @@ CONTRACTS = [
 ]
 
 
-async def seed_demo() -> bool:
-    """Load the demo data unless it is there already; returns whether anything was added."""
+async def seed_demo(password_hash: str | None = None) -> bool:
+    """Load the demo data unless it is there already; returns whether anything was added.
+    `password_hash` lets the tests reuse one hash of DEMO_PASSWORD across many resets."""
     if await User.exists().where(User.email == PEOPLE[0][0]):
         return False
     now = utcnow()
@@ -69,7 +70,8 @@ async def seed_demo() -> bool:
         ).returning(SchoolClass.id)
         classes[name] = rows[0]["id"]
 
-    password_hash = await hash_password(DEMO_PASSWORD)  # one hash for all: Argon2 is slow on purpose
+    # One hash for all demo accounts: Argon2 is slow on purpose.
+    password_hash = password_hash or await hash_password(DEMO_PASSWORD)
     users = {}
     for email, name, role, organisation, birth in PEOPLE:
         kind, org_id = organisations.get(organisation, (None, None))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from litestar.params import FromPath, FromQuery
 from litestar import Request, Response, get, post
 from litestar.response import Redirect
 
@@ -66,7 +67,7 @@ async def _old_session_token(request: Request) -> str | None:
 
 
 @get("/login", opt={"action": PUBLIC}, include_in_schema=False)
-async def login_page(request: Request, next: str | None = None) -> Response:
+async def login_page(request: Request, next: FromQuery[str | None] = None) -> Response:
     if request.scope.get("user"):
         return Redirect(_safe_next(next), status_code=303)
     return render(
@@ -151,7 +152,7 @@ async def create_api_token(request: Request) -> Response:
 
 
 @post("/account/tokens/{token_id:int}/revoke", opt={"action": "account.manage"}, include_in_schema=False)
-async def revoke_api_token(request: Request, token_id: int) -> Response:
+async def revoke_api_token(request: Request, token_id: FromPath[int]) -> Response:
     await service.revoke_api_token(_user(request), token_id)
     return redirect(request, "/account")
 
@@ -175,7 +176,7 @@ async def reset_request(request: Request) -> Response:
 
 
 @get("/password-reset/{token:str}", opt={"action": PUBLIC}, include_in_schema=False)
-async def reset_page(request: Request, token: str) -> Response:
+async def reset_page(request: Request, token: FromPath[str]) -> Response:
     try:
         await service.check_reset_token(token)
     except ValidationFailed as failure:
@@ -184,7 +185,7 @@ async def reset_page(request: Request, token: str) -> Response:
 
 
 @post("/password-reset/{token:str}", opt={"action": PUBLIC}, include_in_schema=False)
-async def reset(request: Request, token: str) -> Response:
+async def reset(request: Request, token: FromPath[str]) -> Response:
     parsed = parse_form(PasswordResetForm, await request.form())
     if parsed.ok:
         try:
@@ -202,7 +203,7 @@ async def reset(request: Request, token: str) -> Response:
 
 
 @get("/invitation/{token:str}", opt={"action": PUBLIC}, include_in_schema=False)
-async def invitation_page(request: Request, token: str) -> Response:
+async def invitation_page(request: Request, token: FromPath[str]) -> Response:
     try:
         invitation = await service.view_invitation(token)
     except ValidationFailed as failure:
@@ -217,7 +218,7 @@ async def invitation_page(request: Request, token: str) -> Response:
 
 
 @post("/invitation/{token:str}", opt={"action": PUBLIC}, include_in_schema=False)
-async def accept_invitation(request: Request, token: str) -> Response:
+async def accept_invitation(request: Request, token: FromPath[str]) -> Response:
     try:
         invitation = await service.view_invitation(token)
     except ValidationFailed as failure:
@@ -278,7 +279,7 @@ async def invite(request: Request) -> Response:
 
 
 @post("/people/{user_id:int}/invitation", opt={"action": "people.invite"}, include_in_schema=False)
-async def resend_invitation(request: Request, user_id: int) -> Response:
+async def resend_invitation(request: Request, user_id: FromPath[int]) -> Response:
     link = await service.resend_invitation(_settings(request), _user(request), user_id)
     return await _people_page(request, invited_link=link)
 

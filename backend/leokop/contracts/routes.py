@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from litestar.params import FromPath
 from litestar import Request, Response, get, post
 
 from leokop.contracts import service
@@ -26,7 +27,7 @@ async def contracts_page(request: Request) -> Response:
 
 
 @get("/contracts/{contract_id:int}", opt={"action": "contract.view"}, include_in_schema=False)
-async def contract_page(request: Request, contract_id: int) -> Response:
+async def contract_page(request: Request, contract_id: FromPath[int]) -> Response:
     user = request.scope["user"]
     return render(
         request,
@@ -62,7 +63,7 @@ async def new_contract_page(request: Request) -> Response:
 
 
 @get("/contracts/{contract_id:int}/edit", opt={"action": "contract.edit"}, include_in_schema=False)
-async def edit_contract_page(request: Request, contract_id: int) -> Response:
+async def edit_contract_page(request: Request, contract_id: FromPath[int]) -> Response:
     contract = await service.get_contract(request.scope["user"], contract_id)
     values = {
         "apprentice_id": str(contract.apprentice_id),
@@ -96,7 +97,7 @@ async def create_contract(request: Request) -> Response:
 
 
 @post("/contracts/{contract_id:int}", opt={"action": "contract.edit"}, include_in_schema=False)
-async def update_contract(request: Request, contract_id: int) -> Response:
+async def update_contract(request: Request, contract_id: FromPath[int]) -> Response:
     await service.get_contract(request.scope["user"], contract_id)
     return await _save(request, contract_id)
 

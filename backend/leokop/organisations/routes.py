@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from litestar.params import FromPath
 from litestar import Request, Response, get, post
 
 from leokop.accounts.schemas import Role
@@ -137,12 +138,12 @@ async def _class_page(request: Request, class_id: int, status_code: int = 200, *
 
 
 @get("/classes/{class_id:int}", opt={"action": "class.view"}, include_in_schema=False)
-async def class_page(request: Request, class_id: int) -> Response:
+async def class_page(request: Request, class_id: FromPath[int]) -> Response:
     return await _class_page(request, class_id)
 
 
 @post("/classes/{class_id:int}/members", opt={"action": "school.manage"}, include_in_schema=False)
-async def assign_member(request: Request, class_id: int) -> Response:
+async def assign_member(request: Request, class_id: FromPath[int]) -> Response:
     parsed = parse_form(AssignForm, await request.form())
     if parsed.ok:
         try:
@@ -154,7 +155,7 @@ async def assign_member(request: Request, class_id: int) -> Response:
 
 
 @post("/classes/{class_id:int}/members/{contract_id:int}/remove", opt={"action": "school.manage"}, include_in_schema=False)
-async def remove_member(request: Request, class_id: int, contract_id: int) -> Response:
+async def remove_member(request: Request, class_id: FromPath[int], contract_id: FromPath[int]) -> Response:
     await service.remove_from_class(request.scope["user"], class_id, contract_id)
     return redirect(request, f"/classes/{class_id}")
 
