@@ -64,11 +64,11 @@ def client(app):
 
 @pytest.fixture
 def run(client):
-    """Run a coroutine function on the app's event loop (services, direct database checks)."""
+    """Await a query, or call a coroutine function, on the app's event loop (services, DB checks)."""
 
-    def call(function, *args, **kwargs):
+    def call(target, *args, **kwargs):
         async def wrapped():
-            return await function(*args, **kwargs)
+            return await (target(*args, **kwargs) if callable(target) else target)
 
         return client.blocking_portal.call(wrapped)
 

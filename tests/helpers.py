@@ -61,6 +61,14 @@ def logout(client) -> None:
     client.cookies.clear()
 
 
+def use_session(client, token: str) -> None:
+    """Present exactly this session token, as a browser holding (a copy of) that cookie would."""
+    for cookie in list(client.cookies.jar):
+        if cookie.name == SESSION_COOKIE:
+            client.cookies.jar.clear(cookie.domain, cookie.path, cookie.name)
+    client.cookies.set(SESSION_COOKIE, token)
+
+
 def field_error(html: str, field: str) -> str | None:
     """The German message shown next to a field, if any."""
     match = re.search(rf'id="f-{re.escape(field)}-error">([^<]*)<', html)

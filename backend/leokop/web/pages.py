@@ -67,7 +67,7 @@ def build_environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
         autoescape=jinja2.select_autoescape(["html"]),
-        undefined=jinja2.StrictUndefined,
+        # Optional flags (saved=…, welcome=…) may be absent: absent renders as empty, never as a 500.
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=False,

@@ -1,0 +1,204 @@
+"""Benchmark server: leokop's app plus bare "floor" routes and SQL/connection counters (used by scripts/bench).
+
+Run: .venv/bin/python tests/perf/bench_server.py --port 8123   (LEOKOP_* settings as for `leokop serve`)
+
+Extra routes, all registered on the real app (same middleware, guards and before_send hooks):
+  GET /__bench/floor          exactly the bytes of the authenticated start page, captured once at start
+                              and served from memory; skips the database and session middleware work
+                              (the framework's own ceiling)
+  GET /__bench/session-floor  the same bytes, but through the per-request transaction and the session
+                              look-up like every real page (what leokop costs before any page work)
+  GET /__bench/stats          JSON counters per path: requests, status codes, SQL queries, new connections
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import contextvars
+import json
+import os
+import sys
+import time
+
+from litestar import Request, Response, get
+
+FLOOR = "/__bench/floor"
+SESSION_FLOOR = "/__bench/session-floor"
+STATS = "/__bench/stats"
+
+DEMO_EMAIL = os.environ.get("BENCH_EMAIL", "markus.weber@rmm.example")
+DEMO_PASSWORD = os.environ.get("BENCH_PASSWORD", "leokop-demo")
+
+
+class Counters:
+    """Per-path tallies, read by scripts/bench before and after each load run (it prints the deltas)."""
+
+    def __init__(self) -> None:
+        self.path: contextvars.ContextVar[str] = contextvars.ContextVar("bench_path", default="(outside a request)")
+        self.requests: collections.Counter[str] = collections.Counter()
+        self.statuses: dict[str, collections.Counter[int]] = collections.defaultdict(collections.Counter)
+        self.queries: collections.Counter[str] = collections.Counter()
+        self.connections: collections.Counter[str] = collections.Counter()
+        self.sql: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
+        self.record_sql = False
+
+    def snapshot(self) -> dict:
+        return {
+            path: {
+                "requests": self.requests[path],
+                "statuses": dict(self.statuses[path]),
+                "queries": self.queries[path],
+                "new_connections": self.connections[path],
+            }
+            for path in sorted(set(self.requests) | set(self.queries) | set(self.connections))
+        }
+
+
+def instrument_engine(engine, counters: Counters) -> None:
+    """Count every SQL statement Piccolo runs (run_querystring: all ORM queries; BEGIN/COMMIT of the
+    request transaction go straight to the connection and are not included) and every new connection."""
+    run_querystring = engine.run_querystring
+
+    async def counting_run_querystring(querystring, in_pool: bool = False):
+        path = counters.path.get()
+        counters.queries[path] += 1
+        if counters.record_sql:
+            counters.sql[path][str(querystring)[:160]] += 1
+        return await run_querystring(querystring, in_pool=in_pool)
+
+    engine.run_querystring = counting_run_querystring
+
+    get_connection = getattr(engine, "get_connection", None)
+    if get_connection is not None and hasattr(engine, "_idle"):  # leokop.db.PooledSQLiteEngine
+
+        async def counting_get_connection():
+            if not engine._idle:
+                counters.connections[counters.path.get()] += 1
+            return await get_connection()
+
+        engine.get_connection = counting_get_connection
+
+
+async def _log_in(client) -> None:
+    page = await client.get("/login")
+    page.raise_for_status()
+    token = client.cookies.get("leokop_csrf")
+    response = await client.post(
+        "/login",
+        data={"email": DEMO_EMAIL, "password": DEMO_PASSWORD, "_csrf_token": token},
+        follow_redirects=False,
+    )
+    if response.status_code != 303 or "leokop_session" not in client.cookies:
+        raise SystemExit(f"bench_server: login failed ({response.status_code}): {response.text[:300]}")
+
+
+def build_app(port: int):
+    import httpx
+
+    import leokop.web.middleware as middleware
+    from leokop.app import create_app
+    from leokop.policy import PUBLIC
+    from leokop.settings import load_settings
+
+    counters = Counters()
+    # The floor must not pay for the per-request transaction or the session look-up: give it the
+    # treatment /static and /healthz get (runtime only, inside this benchmark process).
+    middleware.NO_DATABASE_PREFIXES = (*middleware.NO_DATABASE_PREFIXES, FLOOR, STATS)
+
+    app = create_app(load_settings())
+    instrument_engine(app.state.engine, counters)
+    captured: dict[str, object] = {}
+
+    @get(FLOOR, opt={"action": PUBLIC}, include_in_schema=False)
+    async def floor() -> Response:
+        return Response(captured["body"], media_type=captured["media_type"])  # type: ignore[arg-type]
+
+    @get(SESSION_FLOOR, opt={"action": PUBLIC}, include_in_schema=False)
+    async def session_floor() -> Response:
+        return Response(captured["body"], media_type=captured["media_type"])  # type: ignore[arg-type]
+
+    @get(STATS, opt={"action": PUBLIC}, include_in_schema=False)
+    async def stats(request: Request) -> Response:
+        body = {"paths": counters.snapshot(), "captured": captured.get("info", {})}
+        if request.query_params.get("sql") == "1":
+            body["sql"] = {path: dict(c) for path, c in counters.sql.items()}
+        return Response(body)
+
+    for handler in (floor, session_floor, stats):
+        app.register(handler)
+
+    async def capture_start_page(app_) -> None:
+        # In-process, on the server's own loop, through the whole app: log in as the demo trainer,
+        # fetch the start page once and keep its bytes.
+        transport = httpx.ASGITransport(app=asgi)
+        async with httpx.AsyncClient(transport=transport, base_url=f"http://127.0.0.1:{port}") as client:
+            await _log_in(client)
+            counters.record_sql = True
+            page = await client.get("/")
+            counters.record_sql = False
+            await client.post("/logout", data={"_csrf_token": client.cookies.get("leokop_csrf")})
+        if page.status_code != 200:
+            raise SystemExit(f"bench_server: start page answered {page.status_code}")
+        captured["body"] = page.content
+        # Litestar appends "; charset=utf-8" to text media types itself.
+        captured["media_type"] = page.headers["content-type"].split(";")[0]
+        captured["info"] = {
+            "bytes": len(page.content),
+            "content_type": page.headers["content-type"],
+            "queries": dict(counters.sql.get("/", {})),
+        }
+
+    app.on_startup.append(capture_start_page)
+
+    async def asgi(scope, receive, send):
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        path = scope["path"]
+        token = counters.path.set(path)
+        counters.requests[path] += 1
+
+        async def counting_send(message):
+            if message["type"] == "http.response.start":
+                counters.statuses[path][message["status"]] += 1
+            await send(message)
+
+        try:
+            await app(scope, receive, counting_send)
+        finally:
+            counters.path.reset(token)
+
+    return asgi
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args()
+
+    import uvicorn
+
+    if os.environ.get("BENCH_SWITCH_INTERVAL"):
+        # Experiment knob: the GIL hand-over interval between the event loop and aiosqlite's threads.
+        sys.setswitchinterval(float(os.environ["BENCH_SWITCH_INTERVAL"]))
+    started = time.perf_counter()
+    asgi = build_app(args.port)
+    print(f"bench_server: app built in {time.perf_counter() - started:.2f} s", file=sys.stderr)
+    # The options of `leokop serve` (cli.py), with one worker.
+    uvicorn.run(
+        asgi,
+        host=args.host,
+        port=args.port,
+        workers=1,
+        log_config=None,
+        access_log=False,
+        server_header=False,
+        proxy_headers=True,
+        timeout_graceful_shutdown=10,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,300 @@
+"""Per-query overhead of Piccolo's stock SQLiteEngine versus leokop.db.PooledSQLiteEngine, with raw
+sqlite3/aiosqlite baselines, on a copy of a migrated leokop database (run by scripts/bench).
+
+Usage: .venv/bin/python tests/perf/bench_sqlite_overhead.py PATH/leokop.sqlite3
+Environment: BENCH_SQLITE_N (queries per figure, default 1000), BENCH_SQLITE_WRITES (write transactions
+per figure, default 300), BENCH_SQLITE_CONCURRENCY (tasks in the concurrent figure, default 32).
+Prints figures only; nothing here asserts a timing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import aiosqlite
+
+N = int(os.environ.get("BENCH_SQLITE_N", "1000"))
+WRITES = int(os.environ.get("BENCH_SQLITE_WRITES", "300"))
+CONCURRENCY = int(os.environ.get("BENCH_SQLITE_CONCURRENCY", "32"))
+CONCURRENT_REQUESTS = int(os.environ.get("BENCH_SQLITE_CONCURRENT_REQUESTS", "2000"))
+
+
+class ConnectionCounter:
+    """Counts aiosqlite.connect calls (both engines look it up on the module at call time)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._connect = aiosqlite.connect
+
+    def __enter__(self):
+        def connect(*args, **kwargs):
+            self.count += 1
+            return self._connect(*args, **kwargs)
+
+        aiosqlite.connect = connect
+        return self
+
+    def __exit__(self, *exc) -> None:
+        aiosqlite.connect = self._connect
+
+
+async def timed(n: int, make) -> float:
+    """Seconds per call of `await make()`, after a few warm-up calls."""
+    for _ in range(min(20, n)):
+        await make()
+    started = time.perf_counter()
+    for _ in range(n):
+        await make()
+    return (time.perf_counter() - started) / n
+
+
+def timed_sync(n: int, call) -> float:
+    for _ in range(min(20, n)):
+        call()
+    started = time.perf_counter()
+    for _ in range(n):
+        call()
+    return (time.perf_counter() - started) / n
+
+
+def us(seconds: float) -> str:
+    return f"{seconds * 1e6:,.1f} µs"
+
+
+def per_second(seconds: float) -> str:
+    return f"{1 / seconds:,.0f} /s"
+
+
+# --- the two engines --------------------------------------------------------------------------
+
+
+async def bench_engine(engine, user_id: int) -> dict[str, str]:
+    from piccolo.engine.sqlite import TransactionType
+    from piccolo.querystring import QueryString
+
+    from leokop.accounts.tables import User
+    from leokop.db import bind_tables
+
+    bind_tables(engine)
+    assert User._meta.db is engine
+    results: dict[str, str] = {}
+
+    def select_one():
+        return engine.run_querystring(QueryString("SELECT 1"))
+
+    def select_user():
+        return User.select(User.id, User.email, User.display_name).where(User.id == user_id)
+
+    rows = await select_user()
+    assert rows and rows[0]["id"] == user_id, rows
+
+    with ConnectionCounter() as connections:
+        results["(a) SELECT 1, outside a transaction"] = us(await timed(N, select_one))
+        results["(a) User.select().where(id), outside a transaction"] = us(await timed(N, select_user))
+    results["(a) connections opened for those"] = f"{connections.count:,} for {2 * (N + min(20, N)):,} queries"
+
+    async def in_transaction(make) -> float:
+        async with engine.transaction():
+            return await timed(N, make)
+
+    results["(b) SELECT 1, inside one transaction"] = us(await in_transaction(select_one))
+    results["(b) User.select().where(id), inside one transaction"] = us(await in_transaction(select_user))
+
+    counter = iter(range(10**9))
+
+    async def write_transaction():
+        async with engine.transaction(TransactionType.immediate):
+            await User.update({User.display_name: f"Bench {next(counter)}"}).where(User.id == user_id)
+
+    async def write_autocommit():
+        await User.update({User.display_name: f"Bench {next(counter)}"}).where(User.id == user_id)
+
+    seconds = await timed(WRITES, write_transaction)
+    results["(c) write transactions (BEGIN IMMEDIATE; UPDATE 1 row; COMMIT)"] = (
+        f"{per_second(seconds)} ({us(seconds)} each)"
+    )
+    seconds = await timed(WRITES, write_autocommit)
+    results["(c) single UPDATE outside a transaction (autocommit)"] = f"{per_second(seconds)} ({us(seconds)} each)"
+
+    # What a page view looks like under load: many requests in flight, each a read transaction
+    # with two small selects (session look-up, page data).
+    async def request_like():
+        async with engine.transaction():
+            await select_user()
+            await select_user()
+
+    async def worker(count: int):
+        for _ in range(count):
+            await request_like()
+
+    with ConnectionCounter() as connections:
+        started = time.perf_counter()
+        per_task = CONCURRENT_REQUESTS // CONCURRENCY
+        await asyncio.gather(*(worker(per_task) for _ in range(CONCURRENCY)))
+        elapsed = time.perf_counter() - started
+    done = per_task * CONCURRENCY
+    results[f"(d) {CONCURRENCY} concurrent read transactions of 2 selects"] = (
+        f"{done / elapsed:,.0f} tx/s, {connections.count / done:.2f} connections opened per tx"
+    )
+
+    if hasattr(engine, "close_pool"):
+        await engine.close_pool()
+    return results
+
+
+async def piccolo_compile_cost(user_id: int) -> float:
+    """Building and compiling the ORM query alone (no I/O): the part no engine can remove."""
+    from leokop.accounts.tables import User
+
+    def build():
+        query = User.select(User.id, User.email, User.display_name).where(User.id == user_id)
+        for querystring in query.querystrings:
+            querystring.compile_string(engine_type="sqlite")
+
+    return timed_sync(N, build)
+
+
+# --- raw baselines ----------------------------------------------------------------------------
+
+
+def raw_sqlite3(path: str, user_id: int) -> dict[str, str]:
+    from leokop.db import SQLITE_PRAGMAS
+
+    results: dict[str, str] = {}
+    connection = sqlite3.connect(path, isolation_level=None)
+    for pragma in SQLITE_PRAGMAS:
+        connection.execute(pragma)
+    results["sqlite3: SELECT 1"] = us(timed_sync(N, lambda: connection.execute("SELECT 1").fetchall()))
+    select = "SELECT id, email, display_name FROM app_user WHERE id = ?"
+    results["sqlite3: select user by id"] = us(timed_sync(N, lambda: connection.execute(select, (user_id,)).fetchall()))
+
+    counter = iter(range(10**9))
+
+    def write():
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute("UPDATE app_user SET display_name = ? WHERE id = ?", (f"Raw {next(counter)}", user_id))
+        connection.execute("COMMIT")
+
+    for synchronous in ("FULL", "NORMAL"):
+        connection.execute(f"PRAGMA synchronous = {synchronous}")
+        seconds = timed_sync(WRITES, write)
+        results[f"sqlite3: write transaction, WAL, synchronous={synchronous}"] = (
+            f"{per_second(seconds)} ({us(seconds)} each)"
+        )
+    connection.close()
+
+    def open_close():
+        c = sqlite3.connect(path, isolation_level=None, detect_types=sqlite3.PARSE_DECLTYPES | sqlite3.PARSE_COLNAMES)
+        c.execute("PRAGMA foreign_keys = 1")
+        c.close()
+
+    results["sqlite3: connect + PRAGMA + close"] = us(timed_sync(min(N, 500), open_close))
+    return results
+
+
+async def raw_aiosqlite(path: str, user_id: int) -> dict[str, str]:
+    results: dict[str, str] = {}
+    async with aiosqlite.connect(path, isolation_level=None) as connection:
+
+        async def select_one():
+            async with connection.execute("SELECT 1") as cursor:
+                await cursor.fetchall()
+
+        async def select_user():
+            async with connection.execute(
+                "SELECT id, email, display_name FROM app_user WHERE id = ?", (user_id,)
+            ) as cursor:
+                await cursor.fetchall()
+
+        results["aiosqlite (one open connection): SELECT 1"] = us(await timed(N, select_one))
+        results["aiosqlite (one open connection): select user by id"] = us(await timed(N, select_user))
+
+    async def open_close():
+        async with aiosqlite.connect(path, isolation_level=None) as c:
+            await c.execute("PRAGMA foreign_keys = 1")
+
+    results["aiosqlite: connect (new thread) + PRAGMA + close"] = us(await timed(min(N, 500), open_close))
+    return results
+
+
+# --- main -------------------------------------------------------------------------------------
+
+
+def copy_database(source: str, target: Path) -> None:
+    """A consistent copy through SQLite's backup API (the WAL may hold committed pages)."""
+    with contextlib.closing(sqlite3.connect(source)) as src, contextlib.closing(sqlite3.connect(target)) as dst:
+        src.backup(dst)
+    with contextlib.closing(sqlite3.connect(target)) as dst:
+        dst.execute("PRAGMA journal_mode = WAL")
+
+
+def print_section(title: str, rows: dict[str, str]) -> None:
+    print(f"\n{title}")
+    width = max(len(k) for k in rows)
+    for key, value in rows.items():
+        print(f"  {key:<{width}}  {value:>34}")
+
+
+async def run(source: str) -> None:
+    from piccolo.engine.sqlite import SQLiteEngine
+
+    from leokop.db import PooledSQLiteEngine
+
+    workdir = Path(tempfile.mkdtemp(prefix="leokop-bench-sqlite-"))
+    try:
+        path = workdir / "leokop.sqlite3"
+        copy_database(source, path)
+        with contextlib.closing(sqlite3.connect(path)) as c:
+            user_id = c.execute("SELECT min(id) FROM app_user").fetchone()[0]
+        print(
+            f"SQLite {sqlite3.sqlite_version}, aiosqlite {aiosqlite.__version__}, copy of {source} in {workdir}\n"
+            f"N = {N} queries per figure, {WRITES} write transactions per figure "
+            f"(BENCH_SQLITE_N, BENCH_SQLITE_WRITES); user id {user_id}"
+        )
+
+        engines = {
+            "Piccolo SQLiteEngine (stock)": SQLiteEngine(path=str(path)),
+            "leokop PooledSQLiteEngine": PooledSQLiteEngine(path=str(path)),
+        }
+        results = {}
+        for name, engine in engines.items():
+            started = time.perf_counter()
+            results[name] = await bench_engine(engine, user_id)
+            print(f"  ({name}: {time.perf_counter() - started:.1f} s)", file=sys.stderr)
+
+        names = list(results)
+        keys = list(results[names[0]])
+        width = max(len(k) for k in keys)
+        print()
+        print(f"  {'':<{width}}  {names[0]:>50}  {names[1]:>50}")
+        for key in keys:
+            print(f"  {key:<{width}}  {results[names[0]][key]:>50}  {results[names[1]][key]:>50}")
+
+        print_section(
+            "Piccolo query building and compiling alone (no I/O)",
+            {"User.select(...).where(id) → SQL + args": us(await piccolo_compile_cost(user_id))},
+        )
+        print_section("Baselines (same database file, leokop's PRAGMAs)", {
+            **raw_sqlite3(str(path), user_id),
+            **await raw_aiosqlite(str(path), user_id),
+        })
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def main() -> None:
+    if len(sys.argv) != 2 or not Path(sys.argv[1]).is_file():
+        sys.exit(__doc__)
+    asyncio.run(run(sys.argv[1]))
+
+
+if __name__ == "__main__":
+    main()
