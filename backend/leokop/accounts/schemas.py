@@ -100,6 +100,10 @@ class PersonRow(msgspec.Struct, frozen=True):
     is_active: bool
     invitation_expires_at: dt.datetime | None
 
+    @property
+    def invitation_expired(self) -> bool:
+        return self.invitation_expires_at is None or self.invitation_expires_at < dt.datetime.now(dt.timezone.utc)
+
 
 class ApiTokenRow(msgspec.Struct, frozen=True):
     id: int

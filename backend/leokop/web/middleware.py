@@ -194,7 +194,9 @@ def security_headers_hook(settings: Settings):
             headers["Cache-Control"] = "no-store"
         else:
             headers.setdefault("Cache-Control", "no-cache")
-        headers.setdefault("X-Request-ID", request_id_var.get())
+        # Unrouted requests (404 before any route) never passed RequestContextMiddleware.
+        request_id = scope.get("state", {}).get("request_id") or uuid.uuid4().hex
+        headers.setdefault("X-Request-ID", request_id)
 
     return add_headers
 

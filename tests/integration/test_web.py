@@ -1,0 +1,102 @@
+"""Cross-cutting web behaviour: security headers, htmx fragments, error pages, health, JSON API."""
+
+from __future__ import annotations
+
+from litestar import Litestar, get
+from litestar.testing import TestClient
+
+from leokop.policy import PUBLIC
+from leokop.web.errors import EXCEPTION_HANDLERS
+from tests.helpers import APPRENTICE, TRAINER, login, post
+
+
+def test_security_headers_on_pages_errors_and_static_files(client):
+    for response in (client.get("/login"), client.get("/gibt-es-nicht"), client.get("/static/css/app.css")):
+        headers = response.headers
+        csp = headers["content-security-policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "unsafe-eval" not in csp
+        assert "frame-ancestors 'none'" in csp
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["referrer-policy"] == "same-origin"
+        assert len(headers["x-request-id"]) >= 8
+    assert client.get("/static/css/app.css").headers["cache-control"].startswith("public")
+
+
+def test_personal_pages_are_never_cached_and_vary_on_htmx(client):
+    login(client, TRAINER)
+    page = client.get("/contracts")
+    assert page.headers["cache-control"] == "no-store"
+    assert "HX-Request" in page.headers["vary"]
+
+
+def test_htmx_gets_the_fragment_and_a_browser_the_whole_page(client):
+    login(client, TRAINER)
+    full = client.get("/contracts")
+    fragment = client.get("/contracts", headers={"HX-Request": "true"})
+    assert full.text.startswith("<!doctype html>")
+    assert "<html" not in fragment.text and "Ausbildungsverträge" in fragment.text
+    boosted = client.get("/contracts", headers={"HX-Request": "true", "HX-Boosted": "true"})
+    assert boosted.text.startswith("<!doctype html>")
+
+
+def test_unknown_pages_get_a_german_404_in_the_layout(client):
+    response = client.get("/gibt-es-nicht")
+    assert response.status_code == 404
+    assert "Seite nicht gefunden" in response.text and 'lang="de"' in response.text
+
+
+def test_a_crash_is_a_german_page_without_a_stack_trace():
+    @get("/kaputt", opt={"action": PUBLIC})
+    async def broken() -> str:
+        raise RuntimeError("geheimes Detail aus dem Inneren")
+
+    with TestClient(Litestar([broken], exception_handlers=EXCEPTION_HANDLERS)) as client:
+        response = client.get("/kaputt")
+    assert response.status_code == 500
+    assert "Ein Fehler ist aufgetreten" in response.text
+    assert "Traceback" not in response.text and "geheimes Detail" not in response.text
+
+
+def test_health_endpoint_reports_the_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": True}
+
+
+def test_api_me_with_session_and_with_a_personal_token(client):
+    login(client, APPRENTICE)
+    me = client.get("/api/v1/me").json()
+    assert me["email"] == APPRENTICE and me["role"] == "apprentice"
+    assert me["company"]["name"] == "Rhein-Main Maschinenbau AG" and me["school"] is None
+
+    created = post(client, "/account/tokens", {"name": "Landesportal"})
+    token = created.text.split('id="new-token" type="text" readonly value="', 1)[1].split('"', 1)[0]
+    assert token.startswith("lk_")
+    assert "Landesportal" in client.get("/account").text and token not in client.get("/account").text
+
+    client.cookies.clear()
+    by_token = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert by_token.status_code == 200 and by_token.json()["email"] == APPRENTICE
+    assert by_token.headers["cache-control"] == "no-store"
+    wrong = client.get("/api/v1/me", headers={"Authorization": "Bearer lk_falsch"})
+    assert wrong.status_code == 401 and wrong.headers["content-type"].startswith("application/problem+json")
+    assert wrong.json()["title"] == "Bitte melden Sie sich an"
+
+    login(client, APPRENTICE)
+    token_id = client.get("/account").text.split('action="/account/tokens/', 1)[1].split("/", 1)[0]
+    assert post(client, f"/account/tokens/{token_id}/revoke").status_code == 303
+    client.cookies.clear()
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def test_openapi_schema_documents_the_api_only(client):
+    schema = client.get("/schema/openapi.json").json()
+    assert "/api/v1/me" in schema["paths"]
+    assert not any(not path.startswith("/api/") for path in schema["paths"])
+    assert "token" in schema["components"]["securitySchemes"]
+
+
+def test_manifest_is_served(client):
+    manifest = client.get("/manifest.webmanifest")
+    assert manifest.headers["content-type"].startswith("application/manifest+json")
+    assert manifest.json()["lang"] == "de"
