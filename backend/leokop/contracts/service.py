@@ -124,7 +124,6 @@ async def form_choices(user: CurrentUser) -> dict[str, list[dict]]:
 async def _validate(user: CurrentUser, form: ContractForm, contract_id: int | None) -> int:
     """Check the form against the rules; returns the daily minutes. Collects all field errors at once."""
     errors: dict[str, str] = {}
-    params: dict[str, object] = {}
     try:
         daily_minutes = parse_daily_hours(form.daily_hours)
     except ValidationFailed as failure:
@@ -165,7 +164,7 @@ async def _validate(user: CurrentUser, form: ContractForm, contract_id: int | No
         if await overlap.first():
             errors["start_date"] = "contract_overlap"
     if errors:
-        raise ValidationFailed(errors, **params)
+        raise ValidationFailed(errors)
     return daily_minutes
 
 

@@ -60,6 +60,8 @@ async def queue_mail(
             next_attempt_at=utcnow(),
         )
     ).returning(MailMessage.id)
+    # Only the id and the kind: recipient and body are personal data and stay in the database.
+    log.info("mail queued", extra={"mail_id": rows[0]["id"], "template": template})
     return rows[0]["id"]
 
 
