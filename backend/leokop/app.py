@@ -7,6 +7,8 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from litestar import Litestar, Request, Response, Router, get
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 from litestar.config.csrf import CSRFConfig
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
@@ -47,6 +49,12 @@ async def web_manifest(request: Request) -> Response:
         media_type="application/manifest+json",
         headers={"Cache-Control": "public, max-age=3600"},
     )
+
+
+@get("/{unknown:path}", opt={"action": PUBLIC}, include_in_schema=False)
+async def unknown_page(unknown: FromPath[str]) -> Response:
+    """Unknown addresses still pass the middleware (request id, who is signed in) for their 404 page."""
+    raise NotFoundException()
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -98,6 +106,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *NOTIFICATION_ROUTES,
             healthz,
             web_manifest,
+            unknown_page,
             create_static_files_router(
                 path="/static", directories=[STATIC_DIR], opt={"action": PUBLIC}, include_in_schema=False
             ),

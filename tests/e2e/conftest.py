@@ -32,7 +32,7 @@ DEFAULT_POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 def pytest_collection_modifyitems(config, items):
     """Every test below tests/e2e carries the `e2e` marker (`-m "not e2e"` skips the browser)."""
     for item in items:
-        if E2E_DIR in Path(str(item.fspath)).resolve().parents:
+        if E2E_DIR in Path(item.path).resolve().parents:
             item.add_marker(pytest.mark.e2e)
 
 
@@ -125,17 +125,16 @@ def live_server():
 
     # The PostgreSQL lane (scripts/test sets LEOKOP_DATABASE_URL): the server gets its own database,
     # so it never shares state with the integration tests' database.
+    # Otherwise LEOKOP_DATABASE_URL stays absent: SQLite in var_dir.
     pg = admin_url = database_url = None
-    if os.environ.get("LEOKOP_DATABASE_URL"):
-        pg = _pg_test_database()
-        admin_url = os.environ.get("LEOKOP_TEST_POSTGRES_URL") or DEFAULT_POSTGRES_ADMIN_URL
-        database_url = _run_async(pg.create, admin_url, "leokop_e2e")
-        env["LEOKOP_DATABASE_URL"] = database_url
-    # Otherwise LEOKOP_DATABASE_URL is absent: SQLite in var_dir.
-
     stdout_path, stderr_path = var_dir / "server.out", var_dir / "server.err"
     process = None
     try:
+        if os.environ.get("LEOKOP_DATABASE_URL"):
+            pg = _pg_test_database()
+            admin_url = os.environ.get("LEOKOP_TEST_POSTGRES_URL") or DEFAULT_POSTGRES_ADMIN_URL
+            database_url = _run_async(pg.create, admin_url, "leokop_e2e")
+            env["LEOKOP_DATABASE_URL"] = database_url
         _run_cli("migrate", env)
         _run_cli("seed-demo", env)
         with open(stdout_path, "wb") as out, open(stderr_path, "wb") as err:

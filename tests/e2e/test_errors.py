@@ -22,11 +22,6 @@ def test_missing_contract_shows_german_error_in_layout(new_context):
     screenshot(page, "error-404-contract-phone")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app bug: for addresses no route matches (404/405), Litestar raises before the app "
-    "middleware, so the page shows the person as signed out and 'Vorgangsnummer -'",
-)
 def test_unknown_address_keeps_layout_and_request_number(new_context):
     page = new_context("desktop", as_user=COMPANY_ADMIN).new_page()
     response = page.goto("/gibt-es-nicht")

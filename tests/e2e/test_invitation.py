@@ -85,11 +85,6 @@ def test_invalid_email_keeps_what_was_typed(new_context):
     screenshot(page, "invite-error-desktop")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app bug: hx-boost pushes the POST address /people/invitations into the address bar, "
-    "so reloading (or Back/Forward) answers 405 'Diese Aktion ist hier nicht möglich'",
-)
 def test_reloading_after_an_invitation_shows_the_people_page(new_context):
     page = new_context("desktop", as_user=SMALL_TRAINER).new_page()
     page.goto("/people")

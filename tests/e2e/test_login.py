@@ -92,11 +92,6 @@ def contrast(first: str, second: str) -> float:
     return (lighter + 0.05) / (darker + 0.05)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app bug: the focus outline (--focus) on the blue top bar (--primary) has about 1.5:1 "
-    "contrast in light and 1.3:1 in dark mode; WCAG 1.4.11 asks for 3:1",
-)
 @pytest.mark.parametrize("color_scheme", ["light", "dark"])
 def test_focus_outline_stands_out_on_the_top_bar(new_context, color_scheme):
     page = new_context("desktop", as_user=COMPANY_ADMIN, color_scheme=color_scheme).new_page()

@@ -40,9 +40,13 @@ def test_htmx_gets_the_fragment_and_a_browser_the_whole_page(client):
 
 
 def test_unknown_pages_get_a_german_404_in_the_layout(client):
-    response = client.get("/gibt-es-nicht")
-    assert response.status_code == 404
-    assert "Seite nicht gefunden" in response.text and 'lang="de"' in response.text
+    login(client, TRAINER)
+    for url in ("/gibt-es-nicht", "/contracts/kein-vertrag"):
+        response = client.get(url)
+        assert response.status_code == 404
+        assert "Seite nicht gefunden" in response.text and 'lang="de"' in response.text
+        assert f"<code>{response.headers['x-request-id']}</code>" in response.text
+    assert "Markus Weber" in client.get("/gibt-es-nicht").text  # still shown as signed in
 
 
 def test_a_crash_is_a_german_page_without_a_stack_trace():

@@ -35,6 +35,16 @@ from leokop.policy import INVITABLE_ROLES
 from leokop.settings import Settings
 from leokop.timeutil import as_aware_utc, utcnow
 
+ROLE_ORDER = [
+    Role.company_admin,
+    Role.school_admin,
+    Role.trainer,
+    Role.instructor,
+    Role.teacher,
+    Role.apprentice,
+    Role.guardian,
+    Role.admin,
+]
 PASSWORD_MIN_LENGTH = 10
 PASSWORD_MAX_LENGTH = 200
 ADDRESS_MAX_FAILURES = 50
@@ -452,8 +462,10 @@ async def people_of(viewer: CurrentUser) -> list[PersonRow]:
     else:
         return []
     users = await User.select(User.id, User.email, User.display_name, User.role, User.is_active).where(condition).order_by(
-        User.role
-    ).order_by(User.display_name)
+        User.display_name
+    )
+    # Those responsible first, then everyone else; by name within a role.
+    users.sort(key=lambda u: ROLE_ORDER.index(Role(u["role"])))
     pending = await Invitation.select(Invitation.user, Invitation.expires_at).where(
         Invitation.accepted_at.is_null(), Invitation.user.is_in([u["id"] for u in users] or [0])
     )

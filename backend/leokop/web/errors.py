@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from urllib.parse import quote
 
 from litestar import Request, Response
@@ -17,7 +18,6 @@ from litestar.response import Redirect
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from leokop.errors import Forbidden, NotFound
-from leokop.web.middleware import request_id_var
 from leokop.web.pages import render
 
 log = logging.getLogger("leokop.errors")
@@ -58,6 +58,14 @@ def _problem(request: Request, status: int, detail: str, extra: dict | None = No
     return Response(body, status_code=status, media_type="application/problem+json")
 
 
+def _request_id(request: Request) -> str:
+    """The id this response carries in X-Request-ID (set here for requests no route matched)."""
+    state = request.scope.setdefault("state", {})
+    if not state.get("request_id"):
+        state["request_id"] = uuid.uuid4().hex
+    return state["request_id"]
+
+
 def error_page(request: Request, status: int, text: str | None = None, title: str | None = None) -> Response:
     text = text or TEXTS.get(status, TEXTS[500])
     if _is_api(request):
@@ -70,7 +78,7 @@ def error_page(request: Request, status: int, text: str | None = None, title: st
             status=status,
             title=title or TITLES.get(status, TITLES[500]),
             text=text,
-            request_id=request_id_var.get(),
+            request_id=_request_id(request),
         )
     except Exception:  # noqa: BLE001 - an error page must never fail into a stack trace
         log.exception("error page failed")

@@ -126,6 +126,10 @@ def render(
     else:
         body = compiled.render(context)
     all_headers = {"Vary": "HX-Request"}
+    if request.method != "GET":
+        # A form re-rendered after POST (errors, or a result on the same page) must not put the
+        # POST address into the address bar: reloading it would answer 405.
+        all_headers["HX-Push-Url"] = "false"
     all_headers.update(headers or {})
     return Response(body, status_code=status_code, media_type=MediaType.HTML, headers=all_headers)
 
