@@ -66,7 +66,32 @@ def use_session(client, token: str) -> None:
     for cookie in list(client.cookies.jar):
         if cookie.name == SESSION_COOKIE:
             client.cookies.jar.clear(cookie.domain, cookie.path, cookie.name)
-    client.cookies.set(SESSION_COOKIE, token)
+    # Same domain and path as the server's Set-Cookie, so that a later one replaces it.
+    client.cookies.set(SESSION_COOKIE, token, domain=client.base_url.host, path="/")
+
+
+def sign_in_elsewhere(client, email: str, password: str = DEMO_PASSWORD) -> str:
+    """Sign in as from a second device and return that device's session token; this client keeps
+    its own session (one TestClient per app: a second one would start a second lifespan)."""
+    own = client.cookies.get(SESSION_COOKIE)
+    client.cookies.clear()
+    login(client, email, password)
+    other = client.cookies[SESSION_COOKIE]
+    client.cookies.clear()
+    if own:
+        use_session(client, own)
+    return other
+
+
+def session_alive(client, token: str) -> bool:
+    """Whether a page opens with this session token (restores the client's own session after)."""
+    own = client.cookies.get(SESSION_COOKIE)
+    use_session(client, token)
+    alive = client.get("/account", follow_redirects=False).status_code == 200
+    client.cookies.clear()
+    if own:
+        use_session(client, own)
+    return alive
 
 
 def field_error(html: str, field: str) -> str | None:

@@ -9,6 +9,7 @@ import aiosqlite
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
+from piccolo.querystring import QueryString
 
 from leokop.settings import Settings
 
@@ -25,7 +26,46 @@ SQLITE_PRAGMAS = (
 
 
 class PooledSQLiteTransaction(SQLiteTransaction):
-    """A Piccolo SQLite transaction that hands its connection back to the pool instead of closing it."""
+    """A Piccolo SQLite transaction that starts at its first query (a request that runs no SQL costs
+    nothing and takes no lock) and hands its connection back to the pool instead of closing it."""
+
+    __slots__ = ("started",)
+
+    async def __aenter__(self) -> "PooledSQLiteTransaction":
+        if self._parent is not None:
+            return self._parent
+        self.started = False
+        self.context = self.engine.current_transaction.set(self)
+        return self
+
+    async def ensure_started(self) -> aiosqlite.Connection:
+        if not self.started:
+            connection = await self.engine.get_connection()
+            try:
+                await connection.execute(f"BEGIN {self.transaction_type.value}")
+            except BaseException:
+                await self.engine.release_connection(connection)
+                raise
+            self.connection = connection
+            self.started = True
+        return self.connection
+
+    async def begin(self) -> None:
+        await self.ensure_started()
+
+    async def commit(self) -> None:
+        if self.started:
+            await self.connection.execute("COMMIT")
+        self._committed = True
+
+    async def rollback(self) -> None:
+        if self.started:
+            await self.connection.execute("ROLLBACK")
+        self._rolled_back = True
+
+    async def savepoint(self, name=None):
+        await self.ensure_started()
+        return await super().savepoint(name)
 
     async def __aexit__(self, exception_type, exception, traceback) -> bool:
         if self._parent:
@@ -37,34 +77,46 @@ class PooledSQLiteTransaction(SQLiteTransaction):
             elif not self._committed and not self._rolled_back:
                 await self.commit()
         finally:
-            await self.engine.release_connection(self.connection)
+            if self.started:
+                await self.engine.release_connection(self.connection)
             self.engine.current_transaction.reset(self.context)
         return exception is None
 
 
 class PooledSQLiteEngine(SQLiteEngine):
-    """Piccolo's SQLiteEngine opens a connection (and a thread) per query and sets no pragmas; this
-    keeps a few tuned connections open and reuses them (see the figures in the README)."""
+    """Piccolo's SQLiteEngine opens a connection (and a thread) per query, sets no pragmas and makes
+    three thread hops per query; this keeps a bounded pool of tuned connections open and runs each
+    query in one hop (figures in the README and from scripts/bench)."""
 
-    def __init__(self, path: str, pool_size: int = 4, **kwargs: Any) -> None:
+    def __init__(self, path: str, max_connections: int = 16, **kwargs: Any) -> None:
         super().__init__(path=path, **kwargs)
-        self.pool_size = pool_size
+        self.max_connections = max_connections
         self._idle: list[aiosqlite.Connection] = []
+        self._slots = asyncio.Semaphore(max_connections)
 
     async def get_connection(self) -> aiosqlite.Connection:
-        if self._idle:
-            return self._idle.pop()
-        connection = await aiosqlite.connect(**self.connection_kwargs)
-        connection.row_factory = dict_factory  # type: ignore[assignment]
-        for pragma in SQLITE_PRAGMAS:
-            await connection.execute(pragma)
-        return connection
+        # Waiting for a free connection beats opening more: each one is an OS thread.
+        await self._slots.acquire()
+        try:
+            if self._idle:
+                return self._idle.pop()
+            connection = await aiosqlite.connect(**self.connection_kwargs)
+            connection.row_factory = dict_factory  # type: ignore[assignment]
+            for pragma in SQLITE_PRAGMAS:
+                await connection.execute(pragma)
+            return connection
+        except BaseException:
+            self._slots.release()
+            raise
 
     async def release_connection(self, connection: aiosqlite.Connection) -> None:
-        if len(self._idle) < self.pool_size and not connection.in_transaction:
-            self._idle.append(connection)
-        else:
-            await connection.close()
+        try:
+            if connection.in_transaction:
+                await connection.close()  # something went wrong mid-transaction: never reuse it
+            else:
+                self._idle.append(connection)
+        finally:
+            self._slots.release()
 
     async def close_pool(self) -> None:
         idle, self._idle = self._idle, []
@@ -79,20 +131,27 @@ class PooledSQLiteEngine(SQLiteEngine):
             engine=self, transaction_type=transaction_type, allow_nested=allow_nested
         )
 
-    async def _run_in_new_connection(self, query, args=None, query_type="generic", table=None):
+    async def _execute(self, query: str, args: list) -> list[dict]:
+        transaction = self.current_transaction.get()
+        if transaction is not None:
+            connection = await transaction.ensure_started()
+            return await connection.execute_fetchall(query, args)
         connection = await self.get_connection()
         try:
-            async with connection.execute(query, args or []) as cursor:
-                return await cursor.fetchall()
+            return await connection.execute_fetchall(query, args)
         finally:
             await self.release_connection(connection)
 
-    async def _run_in_existing_connection(
-        self, connection, query, args=None, query_type="generic", table=None
-    ):
-        # Piccolo re-sends "PRAGMA foreign_keys" before every query; ours is set once per connection.
-        async with connection.execute(query, args or []) as cursor:
-            return await cursor.fetchall()
+    async def run_querystring(self, querystring: QueryString, in_pool: bool = False):
+        query, args = querystring.compile_string(engine_type=self.engine_type)
+        if self.log_queries:
+            self.print_query(query_id=self.get_query_id(), query=str(querystring))
+        return await self._execute(query, args)
+
+    async def run_ddl(self, ddl: str, in_pool: bool = False):
+        if self.log_queries:
+            self.print_query(query_id=self.get_query_id(), query=ddl)
+        return await self._execute(ddl, [])
 
 
 def create_engine(settings: Settings) -> Engine:

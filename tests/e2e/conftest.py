@@ -4,29 +4,15 @@ viewports (phone, tablet, desktop). See tests/e2e/browser.py for the helpers the
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
-import importlib.util
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, sync_playwright
 
 from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORTS, login
+from tests.live_server import live_leokop
 
-ROOT = Path(__file__).resolve().parents[2]
 E2E_DIR = Path(__file__).resolve().parent
-SERVER_START_SECONDS = 30
-DEFAULT_POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 def pytest_collection_modifyitems(config, items):
@@ -36,75 +22,6 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.e2e)
 
 
-def _python() -> str:
-    venv = ROOT / ".venv" / "bin" / "python"
-    return str(venv) if venv.exists() else sys.executable
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _pg_test_database():
-    """scripts/pg_test_database.py (scripts/ is no package): its create() and drop()."""
-    spec = importlib.util.spec_from_file_location("pg_test_database", ROOT / "scripts" / "pg_test_database.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _run_async(function, *args):
-    """asyncio.run in a thread of its own: Playwright's sync API keeps an event loop running in the
-    main thread once the browser is up, and asyncio.run refuses to nest in it."""
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, function(*args)).result(timeout=60)
-
-
-def _run_cli(command: str, env: dict[str, str]) -> None:
-    try:
-        result = subprocess.run(
-            [_python(), "-m", "leokop.cli", command],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-    except subprocess.TimeoutExpired as error:
-        raise RuntimeError(f"`leokop {command}` did not finish in 120 s:\n{error.stderr}") from None
-    if result.returncode != 0:
-        raise RuntimeError(
-            f"`leokop {command}` failed with exit code {result.returncode}:\n{result.stdout}\n{result.stderr}"
-        )
-
-
-def _wait_until_healthy(process: subprocess.Popen, url: str, stderr_path: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_SECONDS
-    last_problem = "no answer yet"
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(
-                f"`leokop serve` exited with code {process.returncode} before answering {url}:\n"
-                f"{stderr_path.read_text(errors='replace')}"
-            )
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-                last_problem = f"HTTP {response.status}"
-        except urllib.error.HTTPError as error:
-            last_problem = f"HTTP {error.code}"
-        except (urllib.error.URLError, OSError) as error:
-            last_problem = str(error)
-        time.sleep(0.2)
-    raise RuntimeError(
-        f"`leokop serve` did not answer 200 on {url} within {SERVER_START_SECONDS} s ({last_problem}).\n"
-        f"Server stderr:\n{stderr_path.read_text(errors='replace')}"
-    )
-
-
 # Package scope: the server and Chromium start once for all of tests/e2e and are gone before other
 # test packages run (Playwright's sync API keeps an event loop running in the main thread).
 
@@ -112,49 +29,8 @@ def _wait_until_healthy(process: subprocess.Popen, url: str, stderr_path: Path) 
 @pytest.fixture(scope="package")
 def live_server():
     """Base URL of a real leokop server with migrated demo data, started once for tests/e2e."""
-    var_dir = Path(tempfile.mkdtemp(prefix="leokop-e2e-"))
-    port = _free_port()
-    env = {key: value for key, value in os.environ.items() if not key.startswith("LEOKOP_")}
-    env.update(
-        LEOKOP_HOST="127.0.0.1",
-        LEOKOP_PORT=str(port),
-        LEOKOP_VAR_DIR=str(var_dir),
-        LEOKOP_SECRET_KEY="e2e-secret-key-that-is-long-enough-0123456789abcdef",
-        LEOKOP_LOG_LEVEL="WARNING",
-    )
-
-    # The PostgreSQL lane (scripts/test sets LEOKOP_DATABASE_URL): the server gets its own database,
-    # so it never shares state with the integration tests' database.
-    # Otherwise LEOKOP_DATABASE_URL stays absent: SQLite in var_dir.
-    pg = admin_url = database_url = None
-    stdout_path, stderr_path = var_dir / "server.out", var_dir / "server.err"
-    process = None
-    try:
-        if os.environ.get("LEOKOP_DATABASE_URL"):
-            pg = _pg_test_database()
-            admin_url = os.environ.get("LEOKOP_TEST_POSTGRES_URL") or DEFAULT_POSTGRES_ADMIN_URL
-            database_url = _run_async(pg.create, admin_url, "leokop_e2e")
-            env["LEOKOP_DATABASE_URL"] = database_url
-        _run_cli("migrate", env)
-        _run_cli("seed-demo", env)
-        with open(stdout_path, "wb") as out, open(stderr_path, "wb") as err:
-            process = subprocess.Popen(
-                [_python(), "-m", "leokop.cli", "serve"], cwd=ROOT, env=env, stdout=out, stderr=err
-            )
-        base_url = f"http://127.0.0.1:{port}"
-        _wait_until_healthy(process, f"{base_url}/healthz", stderr_path)
+    with live_leokop() as base_url:
         yield base_url
-    finally:
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
-        if database_url:
-            _run_async(pg.drop, admin_url, database_url)
-        shutil.rmtree(var_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="package")

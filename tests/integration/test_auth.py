@@ -24,6 +24,8 @@ from tests.helpers import (
     input_value,
     login,
     post,
+    session_alive,
+    sign_in_elsewhere,
     use_session,
 )
 
@@ -125,18 +127,14 @@ def test_htmx_requests_send_the_token_as_header(client):
     assert response.headers["HX-Redirect"] == "/"
 
 
-def test_throttling_locks_an_address_after_five_failures_even_for_the_right_password(client, app):
+def test_throttling_locks_after_five_failures_even_for_the_right_password(client, run):
     for _ in range(5):
         assert post(client, "/login", {"email": TRAINER, "password": "falsch-falsch"}).status_code == 422
     locked = post(client, "/login", {"email": TRAINER, "password": DEMO_PASSWORD})
     assert locked.status_code == 422
     assert "Zu viele Fehlversuche" in field_error(locked.text, "email")
-    # The count lives in the database, not in a worker: a restarted app (new lifespan, new pool)
-    # still refuses, as would any other worker process.
-    with TestClient(app, base_url="http://127.0.0.1:8000") as other_worker:
-        again = post(other_worker, "/login", {"email": TRAINER, "password": DEMO_PASSWORD})
-        assert again.status_code == 422
-        assert "Zu viele Fehlversuche" in field_error(again.text, "email")
+    # The lock lives in the database, where every worker process sees it (tests/integration/test_workers.py).
+    assert run(LoginThrottle.count().where(LoginThrottle.locked_until.is_not_null())) == 1
 
 
 def test_throttle_counts_unknown_addresses_too_and_resets_on_success(client, run):
@@ -151,19 +149,20 @@ def test_throttle_counts_unknown_addresses_too_and_resets_on_success(client, run
     assert "Zu viele Fehlversuche" in field_error(locked.text, "email")
 
 
-def test_password_change_revokes_other_sessions_and_keeps_this_one(client, app, run):
+def test_password_change_revokes_other_sessions_and_keeps_this_one(client, run):
     login(client, TRAINER)
-    with TestClient(app, base_url="http://127.0.0.1:8000") as other_device:
-        login(other_device, TRAINER)
-        response = post(
-            client,
-            "/account/password",
-            {"current_password": DEMO_PASSWORD, "new_password": "ein-ganz-neues-passwort", "new_password_repeat": "ein-ganz-neues-passwort"},
-        )
-        assert response.status_code == 303
-        assert client.get("/account").status_code == 200
-        assert other_device.get("/account", follow_redirects=False).status_code == 303
-    assert run(UserSession.count().where(UserSession.user == run(User.select(User.id).where(User.email == TRAINER).first)["id"])) == 1
+    other_device = sign_in_elsewhere(client, TRAINER)
+    assert session_alive(client, other_device)
+    response = post(
+        client,
+        "/account/password",
+        {"current_password": DEMO_PASSWORD, "new_password": "ein-ganz-neues-passwort", "new_password_repeat": "ein-ganz-neues-passwort"},
+    )
+    assert response.status_code == 303
+    assert client.get("/account").status_code == 200
+    assert not session_alive(client, other_device)
+    trainer_id = run(User.select(User.id).where(User.email == TRAINER).first)["id"]
+    assert run(UserSession.count().where(UserSession.user == trainer_id)) == 1
     post(client, "/logout")
     login(client, TRAINER, "ein-ganz-neues-passwort")
 
@@ -185,22 +184,20 @@ def _reset_link(run, email: str) -> str:
     return line.strip().split("127.0.0.1:8000", 1)[-1] if "127.0.0.1:8000" in line else "/password-reset/" + line.rsplit("/", 1)[-1]
 
 
-def test_password_reset_by_mail_link(client, app, run):
-    with TestClient(app, base_url="http://127.0.0.1:8000") as logged_in_elsewhere:
-        login(logged_in_elsewhere, TRAINER)
-        unknown = post(client, "/password-reset", {"email": "niemand@example.org"})
-        known = post(client, "/password-reset", {"email": TRAINER})
-        assert unknown.status_code == known.status_code == 200
-        assert "Wenn es zu dieser Adresse ein Konto gibt" in unknown.text and "Wenn es zu dieser Adresse ein Konto gibt" in known.text
-        assert run(MailMessage.count().where(MailMessage.recipient == "niemand@example.org")) == 0
-        link = _reset_link(run, TRAINER)
-        assert client.get(link).status_code == 200
-        bad = post(client, link, {"new_password": "kurz", "new_password_repeat": "kurz"})
-        assert field_error(bad.text, "new_password") == "Das Passwort braucht mindestens 10 Zeichen."
-        done = post(client, link, {"new_password": "neues-passwort-123", "new_password_repeat": "neues-passwort-123"})
-        assert done.status_code == 303
-        # Every session of the account ends with a reset.
-        assert logged_in_elsewhere.get("/", follow_redirects=False).status_code == 303
+def test_password_reset_by_mail_link(client, run):
+    logged_in_elsewhere = sign_in_elsewhere(client, TRAINER)
+    unknown = post(client, "/password-reset", {"email": "niemand@example.org"})
+    known = post(client, "/password-reset", {"email": TRAINER})
+    assert unknown.status_code == known.status_code == 200
+    assert "Wenn es zu dieser Adresse ein Konto gibt" in unknown.text and "Wenn es zu dieser Adresse ein Konto gibt" in known.text
+    assert run(MailMessage.count().where(MailMessage.recipient == "niemand@example.org")) == 0
+    link = _reset_link(run, TRAINER)
+    assert client.get(link).status_code == 200
+    bad = post(client, link, {"new_password": "kurz", "new_password_repeat": "kurz"})
+    assert field_error(bad.text, "new_password") == "Das Passwort braucht mindestens 10 Zeichen."
+    done = post(client, link, {"new_password": "neues-passwort-123", "new_password_repeat": "neues-passwort-123"})
+    assert done.status_code == 303
+    assert not session_alive(client, logged_in_elsewhere)  # every session of the account ends
     login(client, TRAINER, "neues-passwort-123")
     reused = client.get(link)
     assert reused.status_code == 410

@@ -1,5 +1,6 @@
 """HTTP helpers of scripts/bench: sign in to the running server, snapshot its counters, print the table.
 
+  bench_http.py wait URL SECONDS     waits until GET /healthz answers 200 (exit 1 when it never does)
   bench_http.py login URL            prints the Cookie header value of a fresh demo session
   bench_http.py check URL COOKIE     verifies the session: GET / must be 200 and as long as the floor
   bench_http.py stats URL FILE       saves the server's /__bench/stats JSON to FILE
@@ -11,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -25,6 +27,18 @@ RUNS = {
     "session_floor": ("floor + session + transaction", "/__bench/session-floor"),
     "floor": ("floor (same bytes from memory)", "/__bench/floor"),
 }
+
+
+def wait(url: str, seconds: str) -> None:
+    deadline = time.monotonic() + float(seconds)
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url + "/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    sys.exit(1)
 
 
 def login(url: str) -> str:
@@ -107,11 +121,12 @@ def report(directory: str) -> None:
                 _ms(w["max"]),
                 f"{non_2xx}",
                 f"{errors}" + (f" ({w['connect']}c/{w['read']}r/{w['write']}w/{w['timeout']}t)" if errors else ""),
+                f"{w['status']}",
                 f"{queries / served:.2f}" if served else "-",
                 f"{connections / served:.3f}" if served else "-",
             )
         )
-    header = ("run", "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "non-2xx", "errors", "SQL/req", "new conn/req")
+    header = ("run", "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "non-2xx", "errors", "≥400 (wrk)", "SQL/req", "new conn/req")
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     line = "  ".join("{:<%d}" % widths[0] if i == 0 else "{:>%d}" % widths[i] for i in range(len(header)))
     print(line.format(*header))
@@ -125,6 +140,8 @@ def report(directory: str) -> None:
     if "session_floor" in figures and "floor" in figures:
         print(f"session floor ÷ floor = {100 * figures['session_floor'] / figures['floor']:.1f} %")
     print(
+        "non-2xx: responses per status code counted in the server; errors: wrk's socket errors and timeouts\n"
+        "(connect/read/write/timeout); ≥400 (wrk): responses wrk itself saw with status ≥ 400.\n"
         "SQL/req counts ORM statements (Piccolo run_querystring) per request seen by the server; the BEGIN and\n"
         "COMMIT of the request transaction come on top. new conn/req = SQLite connections opened per request\n"
         "because the pool had no idle connection."
@@ -133,7 +150,9 @@ def report(directory: str) -> None:
 
 def main() -> None:
     command, *args = sys.argv[1:] or ["help"]
-    if command == "login":
+    if command == "wait":
+        wait(*args)
+    elif command == "login":
         print(login(*args))
     elif command == "check":
         check(*args)

@@ -3,7 +3,8 @@ sqlite3/aiosqlite baselines, on a copy of a migrated leokop database (run by scr
 
 Usage: .venv/bin/python tests/perf/bench_sqlite_overhead.py PATH/leokop.sqlite3
 Environment: BENCH_SQLITE_N (queries per figure, default 1000), BENCH_SQLITE_WRITES (write transactions
-per figure, default 300), BENCH_SQLITE_CONCURRENCY (tasks in the concurrent figure, default 32).
+per figure, default 300), BENCH_SQLITE_CONCURRENCY (tasks in the concurrent figure, default 32),
+BENCH_SQLITE_CONCURRENT_REQUESTS (transactions in that figure, default 2000).
 Prints figures only; nothing here asserts a timing.
 """
 
@@ -150,6 +151,95 @@ async def bench_engine(engine, user_id: int) -> dict[str, str]:
     return results
 
 
+# --- leokop's own hot queries: where does a request's database time go? ---------------------------
+
+
+class ReplayEngine:
+    """Stands in for the engine: compiles each query as a real engine does, then hands back the rows
+    recorded from a real run, so timing a service function measures its Python side only."""
+
+    def __init__(self, engine, responses: list) -> None:
+        self._engine = engine
+        self._responses = responses
+        self._next = 0
+
+    def __getattr__(self, name):
+        return getattr(self._engine, name)
+
+    async def run_querystring(self, querystring, in_pool: bool = False):
+        querystring.compile_string(engine_type="sqlite")
+        response = self._responses[self._next % len(self._responses)]
+        self._next += 1
+        return [dict(row) for row in response]
+
+
+async def hot_paths(path: str, user_id: int) -> dict[str, tuple]:
+    """For each hot service call: SQL statements, µs per call on the pooled engine (inside a
+    transaction), µs of it spent in Python (query building, compiling, result handling: replayed
+    without I/O), and µs for the same SQL sent straight through aiosqlite and sqlite3."""
+    from leokop.accounts import service as accounts
+    from leokop.accounts.tables import User
+    from leokop.contracts import service as contracts
+    from leokop.db import PooledSQLiteEngine, bind_tables
+    from leokop.settings import load_settings
+
+    settings = load_settings()
+    engine = PooledSQLiteEngine(path=path)
+    bind_tables(engine)
+    trainer = await User.select(User.id).where(User.email == "markus.weber@rmm.example").first()
+    trainer_id = trainer["id"] if trainer else user_id
+    async with engine.transaction():
+        token = await accounts.create_session(trainer_id)
+    async with engine.transaction():
+        current = await accounts.user_for_session(settings, token)
+    assert current is not None
+
+    calls = {
+        "accounts.user_for_session (every signed-in request)": lambda: accounts.user_for_session(settings, token),
+        "contracts.list_contracts (trainer start page)": lambda: contracts.list_contracts(current),
+    }
+    results: dict[str, tuple] = {}
+    for label, call in calls.items():
+        recorded: list[tuple[str, list, list]] = []
+        run_querystring = engine.run_querystring
+
+        async def recording(querystring, in_pool: bool = False):
+            sql, args = querystring.compile_string(engine_type="sqlite")
+            response = await run_querystring(querystring, in_pool=in_pool)
+            recorded.append((sql, list(args), [dict(row) for row in response]))
+            return response
+
+        engine.run_querystring = recording
+        async with engine.transaction():
+            await call()
+        del engine.run_querystring
+        async with engine.transaction():
+            total = await timed(N, call)
+
+        replay = ReplayEngine(engine, [rows for _, _, rows in recorded])
+        bind_tables(replay)  # type: ignore[arg-type]
+        python_side = await timed(N, call)
+        bind_tables(engine)
+
+        async with aiosqlite.connect(path, isolation_level=None) as connection:
+
+            async def same_sql():
+                for sql, args, _ in recorded:
+                    async with connection.execute(sql, args) as cursor:
+                        await cursor.fetchall()
+
+            await connection.execute("BEGIN")
+            via_aiosqlite = await timed(N, same_sql)
+            await connection.execute("COMMIT")
+
+        raw = sqlite3.connect(path, isolation_level=None, detect_types=sqlite3.PARSE_DECLTYPES | sqlite3.PARSE_COLNAMES)
+        via_sqlite3 = timed_sync(N, lambda: [raw.execute(sql, args).fetchall() for sql, args, _ in recorded])
+        raw.close()
+        results[label] = (len(recorded), total, python_side, via_aiosqlite, via_sqlite3)
+    await engine.close_pool()
+    return results
+
+
 async def piccolo_compile_cost(user_id: int) -> float:
     """Building and compiling the ORM query alone (no I/O): the part no engine can remove."""
     from leokop.accounts.tables import User
@@ -214,8 +304,16 @@ async def raw_aiosqlite(path: str, user_id: int) -> dict[str, str]:
             ) as cursor:
                 await cursor.fetchall()
 
+        async def select_user_one_hop():
+            await connection.execute_fetchall(
+                "SELECT id, email, display_name FROM app_user WHERE id = ?", (user_id,)
+            )
+
+        # execute + fetchall + cursor close: three hand-overs to the connection's thread, as both
+        # engines do it; execute_fetchall does the same work in one.
         results["aiosqlite (one open connection): SELECT 1"] = us(await timed(N, select_one))
         results["aiosqlite (one open connection): select user by id"] = us(await timed(N, select_user))
+        results["aiosqlite (one open connection): same, execute_fetchall"] = us(await timed(N, select_user_one_hop))
 
     async def open_close():
         async with aiosqlite.connect(path, isolation_level=None) as c:
@@ -277,6 +375,19 @@ async def run(source: str) -> None:
         print(f"  {'':<{width}}  {names[0]:>50}  {names[1]:>50}")
         for key in keys:
             print(f"  {key:<{width}}  {results[names[0]][key]:>50}  {results[names[1]][key]:>50}")
+
+        hot = await hot_paths(str(path), user_id)
+        print("\n(e) leokop's hot queries, pooled engine, inside a transaction (µs per call)")
+        header = ("call", "SQL", "total", "Python side", "same SQL: aiosqlite", "same SQL: sqlite3")
+        width = max(len(k) for k in hot)
+        print(f"  {header[0]:<{width}}  {header[1]:>3}  {header[2]:>9}  {header[3]:>11}  {header[4]:>19}  {header[5]:>17}")
+        for label, (count, total, python_side, via_aiosqlite, via_sqlite3) in hot.items():
+            print(
+                f"  {label:<{width}}  {count:>3}  {total * 1e6:>9,.0f}  {python_side * 1e6:>11,.0f}"
+                f"  {via_aiosqlite * 1e6:>19,.0f}  {via_sqlite3 * 1e6:>17,.1f}"
+            )
+        print("  (Python side: the same call with the engine replaced by one that compiles the query and returns")
+        print("  recorded rows, i.e. Piccolo query building + compiling + result handling, no I/O.)")
 
         print_section(
             "Piccolo query building and compiling alone (no I/O)",

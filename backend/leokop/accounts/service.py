@@ -139,24 +139,24 @@ async def create_session(user_id: int) -> str:
     return token
 
 
+# The session look-up runs on every signed-in request. Built through Piccolo's query builder it
+# costs ~1.3 ms of CPU for 13 µs of SQL (scripts/bench), so it is written once as SQL.
+_SESSION_SQL = """
+SELECT s.id, s.created_at, s.last_seen_at,
+       u.id AS user_id, u.email, u.display_name, u.role, u.is_active,
+       c.id AS company_id, c.name AS company_name, sc.id AS school_id, sc.name AS school_name
+FROM user_session s
+JOIN app_user u ON u.id = s."user"
+LEFT JOIN company c ON c.id = u.company
+LEFT JOIN school sc ON sc.id = u.school
+WHERE s.token_hash = {}
+"""
+
+
 async def user_for_session(settings: Settings, token: str) -> CurrentUser | None:
     """The user behind a session cookie, if the session is alive (idle and absolute limits)."""
-    s = UserSession
-    rows = await s.select(
-        s.id,
-        s.created_at,
-        s.last_seen_at,
-        s.user.id,
-        s.user.email,
-        s.user.display_name,
-        s.user.role,
-        s.user.is_active,
-        s.user.company.id,
-        s.user.company.name,
-        s.user.school.id,
-        s.user.school.name,
-    ).where(s.token_hash == token_hash(token))
-    if not rows or not rows[0]["user.is_active"]:
+    rows = await UserSession.raw(_SESSION_SQL, token_hash(token))
+    if not rows or not rows[0]["is_active"]:
         return None
     row = rows[0]
     now = utcnow()
@@ -165,16 +165,26 @@ async def user_for_session(settings: Settings, token: str) -> CurrentUser | None
         as_aware_utc(row["created_at"]) + dt.timedelta(days=settings.session_max_days) < now
         or last_seen + dt.timedelta(hours=settings.session_idle_hours) < now
     ):
-        await s.delete().where(s.id == row["id"])
+        await UserSession.delete().where(UserSession.id == row["id"])
         return None
     if now - last_seen > SESSION_TOUCH_INTERVAL:
         try:
-            await s.update({s.last_seen_at: now}).where(s.id == row["id"])
+            await UserSession.update({UserSession.last_seen_at: now}).where(UserSession.id == row["id"])
         except sqlite3.OperationalError:
             # A page view runs in a read transaction; if SQLite cannot upgrade it right now, the
             # next request touches the session instead. Nothing is lost.
             pass
-    return _current_user(row, prefix="user.", session_id=row["id"])
+    return CurrentUser(
+        id=row["user_id"],
+        email=row["email"],
+        display_name=row["display_name"],
+        role=Role(row["role"]),
+        company_id=row["company_id"],
+        company_name=row["company_name"],
+        school_id=row["school_id"],
+        school_name=row["school_name"],
+        session_id=row["id"],
+    )
 
 
 async def revoke_session(token: str) -> None:

@@ -24,7 +24,7 @@ request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Paths that never touch the database or a session.
-NO_DATABASE_PREFIXES = ("/static/", "/sw.js", "/manifest.webmanifest", "/healthz")
+NO_DATABASE_PREFIXES = ("/static/", "/pwa/", "/manifest.webmanifest", "/healthz")
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 SESSION_COOKIE = "leokop_session"
@@ -188,7 +188,10 @@ def security_headers_hook(settings: Settings):
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         path: str = scope.get("path", "")
         if path.startswith("/static/"):
+            # Static URLs carry a content hash (pages.static_url): cache them for good.
             headers.setdefault("Cache-Control", "public, max-age=31536000, immutable")
+        elif path.startswith("/pwa/"):
+            headers.setdefault("Cache-Control", "public, max-age=86400")
         elif scope.get("user") is not None or scope.get("auth"):
             # Personal pages must never sit in a shared or back-button cache.
             headers["Cache-Control"] = "no-store"
