@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.browser import assert_accessible, invite
-from tests.helpers import COMPANY_ADMIN, SMALL_APPRENTICE, SMALL_TRAINER, TRAINER
+from tests.helpers import ADMIN, COMPANY_ADMIN, SCHOOL_ADMIN, SMALL_APPRENTICE, SMALL_TRAINER, TEACHER, TRAINER
 
 
 def wrong_password(page: Page, new_context) -> None:
@@ -45,6 +45,19 @@ def invitation_link(page: Page, new_context) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Willkommen bei leokop")
 
 
+def class_detail(page: Page, new_context) -> None:
+    page.goto("/classes")
+    page.get_by_role("link", name="FIA25a").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Klasse FIA25a")
+
+
+def contract_form_errors(page: Page, new_context) -> None:
+    page.goto("/contracts/new")
+    page.get_by_label("Beginn").fill("32.13.2026")
+    page.get_by_role("button", name="Speichern").click()
+    expect(page.locator("#f-start_date-error")).to_be_visible()
+
+
 class Check(NamedTuple):
     name: str
     viewport: str
@@ -70,6 +83,13 @@ CHECKS = [
     Check("account-desktop", "desktop", COMPANY_ADMIN, "/account"),
     Check("account-phone", "phone", SMALL_APPRENTICE, "/account"),
     Check("outbox-desktop", "desktop", SMALL_TRAINER, "/outbox"),
+    Check("contract-form-errors-phone", "phone", COMPANY_ADMIN, contract_form_errors),
+    Check("company-tablet", "tablet", COMPANY_ADMIN, "/company"),
+    Check("classes-desktop", "desktop", SCHOOL_ADMIN, "/classes"),
+    Check("class-detail-desktop", "desktop", SCHOOL_ADMIN, class_detail),
+    Check("classes-teacher-phone", "phone", TEACHER, "/classes"),
+    Check("organisations-desktop", "desktop", ADMIN, "/admin/organisations"),
+    Check("password-reset-phone", "phone", None, "/password-reset"),
 ]
 
 

@@ -69,15 +69,16 @@ def instrument_engine(engine, counters: Counters) -> None:
 
     engine.run_querystring = counting_run_querystring
 
-    get_connection = getattr(engine, "get_connection", None)
-    if get_connection is not None and hasattr(engine, "_idle"):  # leokop.db.PooledSQLiteEngine
+    # Count real connection opens (a checkout that waits for a busy pool is not one).
+    import aiosqlite
 
-        async def counting_get_connection():
-            if not engine._idle:
-                counters.connections[counters.path.get()] += 1
-            return await get_connection()
+    connect = aiosqlite.connect
 
-        engine.get_connection = counting_get_connection
+    def counting_connect(*args, **kwargs):
+        counters.connections[counters.path.get()] += 1
+        return connect(*args, **kwargs)
+
+    aiosqlite.connect = counting_connect
 
 
 async def _log_in(client) -> None:

@@ -90,6 +90,8 @@ def navigation(user: CurrentUser | None) -> list[tuple[str, str]]:
         items.append(("/contracts", "Verträge" if role is not Role.apprentice else "Mein Vertrag"))
     if role in (Role.company_admin, Role.trainer, Role.school_admin):
         items.append(("/people", "Personen"))
+    if role is Role.company_admin:
+        items.append(("/company", "Betrieb"))
     if role in (Role.school_admin, Role.teacher):
         items.append(("/classes", "Klassen"))
     if role is Role.admin:
