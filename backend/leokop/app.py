@@ -21,6 +21,7 @@ from leokop.contracts.routes import ROUTES as CONTRACT_ROUTES
 from leokop.dashboard.routes import ROUTES as DASHBOARD_ROUTES
 from leokop.db import bind_tables, close_engine, create_engine, open_engine
 from leokop.health import healthz
+from leokop.logbook.routes import ROUTES as LOGBOOK_ROUTES
 from leokop.logs import configure_logging
 from leokop.notifications.routes import ROUTES as NOTIFICATION_ROUTES
 from leokop.notifications.service import run_mail_worker
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *ACCOUNT_ROUTES,
             *ORGANISATION_ROUTES,
             *CONTRACT_ROUTES,
+            *LOGBOOK_ROUTES,
             *NOTIFICATION_ROUTES,
             healthz,
             web_manifest,

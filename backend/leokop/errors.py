@@ -22,3 +22,12 @@ class ValidationFailed(DomainError):
         super().__init__(", ".join(f"{field}: {code}" for field, code in errors.items()))
         self.errors = errors
         self.params = params
+
+
+class Conflict(DomainError):
+    """A save was based on an older version than the stored one (another device changed it first).
+    `current` is what is stored now (None if it was deleted), so the user can compare and choose."""
+
+    def __init__(self, current: object | None) -> None:
+        super().__init__("version conflict")
+        self.current = current

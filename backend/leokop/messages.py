@@ -36,6 +36,23 @@ MESSAGES: dict[str, str] = {
     "contract_overlap": "Für diese Person gibt es in diesem Zeitraum bereits einen Ausbildungsvertrag.",
     "class_name_taken": "Diese Klasse gibt es an Ihrer Schule bereits.",
     "year_range": "Bitte ein Jahr zwischen 2000 und 2100 angeben.",
+    # Logbook
+    "week_locked": "Diese Woche ist eingereicht oder abgezeichnet und kann nicht mehr geändert werden.",
+    "week_in_future": "Eine Woche in der Zukunft kann noch nicht geschrieben werden.",
+    "duration_invalid": "Bitte die Dauer als Stunden eingeben, z. B. 1:30, 2 oder 0,5.",
+    "duration_positive": "Die Dauer muss größer als 0 sein.",
+    "duration_too_long": "Ein Eintrag darf höchstens 12 Stunden dauern.",
+    "day_too_long": "Ein Tag hat höchstens 24 Stunden: Die Einträge dieses Tages wären länger.",
+    "outside_contract": "Dieser Tag liegt außerhalb Ihres Ausbildungsvertrags.",
+    "day_required": "Bitte einen Tag wählen.",
+    "other_absence_text": "Bitte kurz angeben, was für eine Abwesenheit es war.",
+    "nothing_to_copy": "Es gibt noch nichts, was kopiert werden könnte.",
+    "submit_blocked": "Die Woche ist noch nicht vollständig.",
+    "future_week": "Eine Woche in der Zukunft kann noch nicht eingereicht werden.",
+    "missing_status": "Für diesen Tag fehlt noch ein Eintrag oder ein Status (z. B. Urlaub, krank).",
+    "school_topics_missing": "Berufsschultag ohne Unterrichtsthemen: Bitte einen Eintrag „Berufsschule“ ergänzen.",
+    "no_entries": "Die Woche hat noch keinen Eintrag.",
+    "entry_changed_elsewhere": "Dieser Eintrag wurde inzwischen auf einem anderen Gerät geändert.",
 }
 
 

@@ -47,6 +47,15 @@ POLICY: dict[str, dict[Role, Rule]] = {
         R.apprentice: Rule.allow,
     },
     "contract.edit": {R.company_admin: Rule.allow, R.trainer: Rule.allow},
+    # Reading a log: the apprentice and the company's people responsible (teachers need consent:
+    # a later issue). Writing: the apprentice alone.
+    "log.view": {
+        R.company_admin: Rule.allow,
+        R.trainer: Rule.allow,
+        R.instructor: Rule.allow,
+        R.apprentice: Rule.allow,
+    },
+    "log.write": {R.apprentice: Rule.allow},
     "school.manage": {R.school_admin: Rule.allow},
     "class.view": {R.school_admin: Rule.allow, R.teacher: Rule.allow},
     "outbox.view": {

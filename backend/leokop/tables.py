@@ -11,6 +11,7 @@ from leokop.accounts.tables import (
 )
 from leokop.contracts.tables import Contract, ContractStaff
 from leokop.curriculum.tables import Occupation
+from leokop.logbook.tables import Day, Entry, Phrase, Week
 from leokop.notifications.tables import MailMessage
 from leokop.organisations.tables import Company, School, SchoolClass
 
@@ -29,4 +30,8 @@ ALL_TABLES = [
     Contract,
     ContractStaff,
     MailMessage,
+    Week,
+    Day,
+    Entry,
+    Phrase,
 ]

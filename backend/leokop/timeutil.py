@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -23,3 +24,20 @@ def as_aware_utc(value: dt.datetime) -> dt.datetime:
 
 def to_berlin(value: dt.datetime) -> dt.datetime:
     return as_aware_utc(value).astimezone(BERLIN)
+
+
+_DURATION = re.compile(r"^\s*(\d{1,3})(?:\s*([:.,])\s*(\d{1,2}))?\s*(?:h|std\.?)?\s*$", re.IGNORECASE)
+
+
+def parse_duration(text: str) -> int | None:
+    """Minutes from what people type: "8", "1:30", "7:48", "1,5" or "1.5" (decimal hours).
+    None when it is not a duration at all."""
+    match = _DURATION.match(text or "")
+    if not match:
+        return None
+    hours, separator, fraction = match.groups()
+    if fraction is None:
+        return int(hours) * 60
+    if separator == ":":
+        return None if int(fraction) >= 60 else int(hours) * 60 + int(fraction)
+    return round((int(hours) + int(fraction) / 10 ** len(fraction)) * 60)

@@ -27,6 +27,7 @@ from tests.helpers import (
     SMALL_TRAINER,
     TEACHER,
     TRAINER,
+    csrf_token,
     login,
     logout,
     post,
@@ -68,10 +69,20 @@ def _fill(path: str, ids: dict[str, object]) -> str:
     return re.sub(r"\{(\w+)(?::\w+)?\}", lambda m: str(ids[m.group(1)]), path)
 
 
+def _request(client, method: str, url: str):
+    """Any method, as a browser or API client sends it (with the CSRF token), with an empty body."""
+    if method == "GET":
+        return client.get(url, follow_redirects=False)
+    if method == "POST" and not url.startswith("/api/"):
+        return post(client, url, {})
+    return client.request(method, url, json={}, headers={"X-CSRFToken": csrf_token(client)}, follow_redirects=False)
+
+
 def _own_ids(run) -> dict[str, object]:
     finn = run(Contract.select(Contract.id).where(Contract.apprentice.email == APPRENTICE).first)
     fia = run(SchoolClass.select(SchoolClass.id).where(SchoolClass.name == "FIA25a").first)
-    return {"contract_id": finn["id"], "class_id": fia["id"], "token_id": 999999, "user_id": 999999, "token": "kein-gueltiger-link", "file_path": "css/app.css", "unknown": "gibt-es-nicht"}
+    return {"contract_id": finn["id"], "class_id": fia["id"], "token_id": 999999, "user_id": 999999, "token": "kein-gueltiger-link", "file_path": "css/app.css", "unknown": "gibt-es-nicht",
+            "monday": "2026-11-23", "day": "2026-11-24", "entry_id": 999999, "phrase_id": 999999}
 
 
 def _expected_allowed(role_key: str, action: str) -> bool:
@@ -95,7 +106,7 @@ def test_every_route_answers_each_role_as_the_policy_says(client, app, run, role
             continue
         action = handler.opt["action"]
         url = _fill(path, ids)
-        response = client.get(url, follow_redirects=False) if method == "GET" else post(client, url, {})
+        response = _request(client, method, url)
         allowed = _expected_allowed(role_key, action)
         if allowed and (response.status_code in (401, 403) or response.status_code >= 500):
             problems.append(f"{method} {path} ({action}) should be allowed, got {response.status_code}")
@@ -113,7 +124,7 @@ def test_anonymous_visitors_are_sent_to_login_and_the_api_says_401(client, app, 
         if path.startswith(SKIPPED_PREFIXES) or handler.opt["action"] == policy.PUBLIC:
             continue
         url = _fill(path, ids)
-        response = client.get(url, follow_redirects=False) if method == "GET" else post(client, url, {})
+        response = _request(client, method, url)
         if path.startswith("/api/"):
             ok = response.status_code == 401 and response.headers["content-type"].startswith("application/problem+json")
         else:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from leokop.accounts.schemas import CurrentUser, Role
 from leokop.accounts.tables import User
@@ -12,28 +11,15 @@ from leokop.contracts.tables import Contract, ContractStaff
 from leokop.curriculum.tables import Occupation
 from leokop.errors import NotFound, ValidationFailed
 from leokop.organisations.tables import School
-from leokop.timeutil import utcnow
+from leokop.timeutil import parse_duration, utcnow
 
 MAX_CONTRACT_DAYS = 4 * 366
-_HOURS = re.compile(r"^\s*(\d{1,2})(?:\s*[:.,]\s*(\d{1,2}))?\s*(?:h|std\.?)?\s*$", re.IGNORECASE)
 
 
 def parse_daily_hours(text: str) -> int:
     """Minutes from "8", "8:00", "7:48", "7,5" or "7.5" (decimal hours); 1 to 10 hours (ArbZG)."""
-    match = _HOURS.match(text or "")
-    if not match:
-        raise ValidationFailed({"daily_hours": "daily_hours_range"})
-    hours, fraction = int(match.group(1)), match.group(2)
-    separator = re.search(r"[:.,]", text)
-    if fraction is None:
-        minutes = hours * 60
-    elif separator and separator.group() == ":":
-        if int(fraction) >= 60:
-            raise ValidationFailed({"daily_hours": "daily_hours_range"})
-        minutes = hours * 60 + int(fraction)
-    else:
-        minutes = round((hours + int(fraction) / 10 ** len(fraction)) * 60)
-    if not 60 <= minutes <= 600:
+    minutes = parse_duration(text)
+    if minutes is None or not 60 <= minutes <= 600:
         raise ValidationFailed({"daily_hours": "daily_hours_range"})
     return minutes
 
@@ -42,7 +28,7 @@ def age_on(birth_date: dt.date, day: dt.date) -> int:
     return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
 
 
-def _visible(user: CurrentUser):
+def visible_contracts(user: CurrentUser):
     """The condition that limits contracts to what this user may see; None = nothing."""
     if user.role in (Role.company_admin, Role.trainer) and user.company_id is not None:
         return Contract.company == user.company_id
@@ -54,7 +40,7 @@ def _visible(user: CurrentUser):
 
 
 async def list_contracts(user: CurrentUser) -> list[ContractRow]:
-    condition = _visible(user)
+    condition = visible_contracts(user)
     if condition is None:
         return []
     rows = await Contract.select(
@@ -70,7 +56,7 @@ async def list_contracts(user: CurrentUser) -> list[ContractRow]:
 
 async def get_contract(user: CurrentUser, contract_id: int) -> ContractView:
     """One contract with its staff in two queries; NotFound if it is outside the user's scope."""
-    condition = _visible(user)
+    condition = visible_contracts(user)
     if condition is None:
         raise NotFound()
     c = Contract

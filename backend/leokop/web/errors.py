@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 import uuid
 from urllib.parse import quote
 
@@ -96,6 +97,10 @@ def handle_http_exception(request: Request, exc: HTTPException) -> Response:
         return error_page(request, 403, CSRF_TEXT, title="Sicherheitsprüfung fehlgeschlagen")
     if isinstance(exc, ValidationException) and _is_api(request):
         return _problem(request, 400, "Die Daten sind ungültig.", {"errors": exc.extra or []})
+    if _is_api(request) and status < 500 and exc.detail and exc.detail != HTTPStatus(status).phrase:
+        # A rule of ours answered (409 conflict, 422 with field errors): pass its details on.
+        extra = exc.extra if isinstance(exc.extra, dict) else {}
+        return _problem(request, status, exc.detail, extra)
     if status >= 500:
         log.error("http error %s", status, exc_info=exc)
     return error_page(request, status)

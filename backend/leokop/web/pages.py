@@ -86,6 +86,8 @@ def navigation(user: CurrentUser | None) -> list[tuple[str, str]]:
         return []
     role = user.role
     items: list[tuple[str, str]] = [("/", "Start")]
+    if role is Role.apprentice:
+        items.append(("/log", "Nachweis"))
     if role in (Role.company_admin, Role.trainer, Role.instructor, Role.apprentice):
         items.append(("/contracts", "Verträge" if role is not Role.apprentice else "Mein Vertrag"))
     if role in (Role.company_admin, Role.trainer, Role.school_admin):

@@ -1,6 +1,8 @@
 // leokop's own script: CSRF header for htmx, copy buttons. No inline script anywhere (strict CSP).
 (function () {
   "use strict";
+  // Lets CSS hide the no-JavaScript fallbacks (e.g. "Übernehmen" next to a self-submitting select).
+  document.documentElement.classList.add("js");
 
   function cookie(name) {
     const prefix = name + "=";

@@ -1,0 +1,1 @@
+"""Logbook: the apprentice's training log (Ausbildungsnachweis): weeks, days, entries."""

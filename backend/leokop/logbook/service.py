@@ -1,0 +1,525 @@
+"""Rules of the logbook: reading a week in a constant number of queries, saving entries and day
+statuses with version checks, reuse (copy, phrases, suggestions), the gap calendar and submitting."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from piccolo.query.functions.aggregate import Count, Max
+
+from leokop.accounts.schemas import CurrentUser, Role
+from leokop.contracts.service import visible_contracts
+from leokop.contracts.tables import Contract
+from leokop.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from leokop.logbook import calendar
+from leokop.logbook.schemas import DayView, EntryView, GapWeek, WeekView
+from leokop.logbook.tables import Day, Entry, Phrase, Week
+from leokop.timeutil import parse_duration, today_berlin, utcnow
+
+EDITABLE_STATES = ("draft", "returned")
+
+
+class SubmitBlocked(ValidationFailed):
+    """The week is not complete; `problems` are (code, date) pairs from logbook.calendar."""
+
+    def __init__(self, problems: list[tuple[str, dt.date | None]]) -> None:
+        super().__init__({"week": "submit_blocked"})
+        self.problems = problems
+
+
+# --- loading ----------------------------------------------------------------------------------
+
+
+async def log_contract(user: CurrentUser, contract_id: int) -> dict:
+    """The contract facts a log needs, if the user may see this contract's log (else NotFound)."""
+    condition = visible_contracts(user)
+    if condition is None:
+        raise NotFound()
+    c = Contract
+    rows = await c.select(
+        c.id,
+        c.apprentice.id.as_alias("apprentice_id"),
+        c.apprentice.display_name.as_alias("apprentice_name"),
+        c.company.name.as_alias("company_name"),
+        c.company.state.as_alias("state"),
+        c.occupation.name_neutral.as_alias("occupation_name"),
+        c.start_date,
+        c.end_date,
+        c.log_mode,
+        c.daily_minutes,
+    ).where(c.id == contract_id, condition)
+    if not rows:
+        raise NotFound()
+    return rows[0]
+
+
+def may_edit(user: CurrentUser, contract: dict) -> bool:
+    """Only the apprentice writes the log (§ 13 BBiG); everyone else with access reads it."""
+    return user.role is Role.apprentice and contract["apprentice_id"] == user.id
+
+
+async def current_contract_id(user: CurrentUser) -> int | None:
+    """The apprentice's contract running today, else the latest one."""
+    today = today_berlin()
+    rows = await Contract.select(Contract.id, Contract.start_date, Contract.end_date).where(
+        Contract.apprentice == user.id
+    ).order_by(Contract.start_date, ascending=False)
+    for row in rows:
+        if row["start_date"] <= today <= row["end_date"]:
+            return row["id"]
+    return rows[0]["id"] if rows else None
+
+
+def clamp_monday(contract: dict, day: dt.date) -> dt.date:
+    """The Monday of the week containing `day`, moved inside the contract if needed."""
+    day = min(max(day, contract["start_date"]), contract["end_date"])
+    return calendar.monday_of(day)
+
+
+def _entry_view(row: dict) -> EntryView:
+    return EntryView(
+        id=row["id"],
+        day=row["day"],
+        position=row["position"],
+        category=row["category"],
+        text=row["text"],
+        minutes=row["minutes"],
+        version=row["version"],
+    )
+
+
+_ENTRY_COLUMNS = (Entry.id, Entry.day, Entry.position, Entry.category, Entry.text, Entry.minutes, Entry.version)
+
+
+async def week_view(user: CurrentUser, contract_id: int, monday: dt.date) -> WeekView:
+    """The week page: contract, sheet, day statuses and entries in four queries whatever the size."""
+    contract = await log_contract(user, contract_id)
+    if monday != calendar.monday_of(monday):
+        raise NotFound()
+    try:
+        info = calendar.week_info(contract["start_date"], contract["end_date"], monday, contract["state"])
+    except ValueError:
+        raise NotFound() from None
+    weeks = await Week.select(Week.id, Week.state, Week.return_reason).where(
+        Week.contract == contract_id, Week.monday == monday
+    )
+    week = weeks[0] if weeks else None
+    days_rows = entries_rows = []
+    if week is not None:
+        days_rows = await Day.select(Day.date, Day.status, Day.note, Day.version).where(Day.week == week["id"])
+        entries_rows = await Entry.select(*_ENTRY_COLUMNS).where(Entry.week == week["id"]).order_by(Entry.day).order_by(
+            Entry.position
+        ).order_by(Entry.id)
+    return _assemble(user, contract, info, week, days_rows, [_entry_view(r) for r in entries_rows])
+
+
+def _assemble(user, contract, info, week, days_rows, entries) -> WeekView:
+    stored = {r["date"]: r for r in days_rows}
+    by_day: dict[dt.date | None, list[EntryView]] = defaultdict(list)
+    for entry in entries:
+        by_day[entry.day].append(entry)
+    statuses = {
+        day.date: stored[day.date]["status"] if day.date in stored else calendar.default_status(day) for day in info.days
+    }
+    flags = calendar.day_warnings(contract["daily_minutes"], info, statuses, entries)
+    days = []
+    for day in info.days:
+        row = stored.get(day.date)
+        status = statuses[day.date]
+        day_entries = by_day.get(day.date, [])
+        days.append(
+            DayView(
+                date=day.date,
+                in_contract=day.in_contract,
+                is_working_day=day.is_working_day,
+                holiday_name=day.holiday_name,
+                status=status,
+                status_is_default=row is None and status is not None,
+                note=row["note"] if row else "",
+                version=row["version"] if row else None,
+                entries=day_entries,
+                total_minutes=sum(e.minutes for e in day_entries),
+                deviates=flags[day.date].deviates,
+                over_limit=flags[day.date].over_limit,
+            )
+        )
+    state = week["state"] if week else "missing"
+    problems = calendar.submit_problems(info, statuses, entries, contract["log_mode"], today_berlin())
+    problems += [("other_absence_text", d.date) for d in days if d.status == "other_absence" and not d.note.strip()]
+    first_monday = calendar.monday_of(contract["start_date"])
+    last_monday = calendar.monday_of(contract["end_date"])
+    return WeekView(
+        contract_id=contract["id"],
+        apprentice_name=contract["apprentice_name"],
+        company_name=contract["company_name"],
+        occupation_name=contract["occupation_name"],
+        log_mode=contract["log_mode"],
+        daily_minutes=contract["daily_minutes"],
+        monday=info.monday,
+        sunday=info.sunday,
+        iso_week=info.iso_week,
+        iso_year=info.iso_year,
+        number=info.number,
+        training_year=info.training_year,
+        state=state,
+        return_reason=week["return_reason"] if week else "",
+        days=days,
+        week_entries=by_day.get(None, []),
+        total_minutes=sum(e.minutes for e in entries),
+        editable=may_edit(user, contract) and state in (*EDITABLE_STATES, "missing"),
+        previous_monday=info.monday - dt.timedelta(days=7) if info.monday > first_monday else None,
+        next_monday=info.monday + dt.timedelta(days=7) if info.monday < last_monday else None,
+        problems=problems,
+    )
+
+
+async def gap_calendar(user: CurrentUser, contract_id: int) -> tuple[dict, list[GapWeek]]:
+    """Every week of the contract with its state, so that nobody backfills months: two queries."""
+    contract = await log_contract(user, contract_id)
+    stored = {
+        r["monday"]: r["state"]
+        for r in await Week.select(Week.monday, Week.state).where(Week.contract == contract_id)
+    }
+    this_monday = calendar.monday_of(today_berlin())
+    weeks = []
+    for monday in calendar.contract_weeks(contract["start_date"], contract["end_date"]):
+        first_day = max(monday, contract["start_date"])
+        state = stored.get(monday) or ("future" if monday > this_monday else "missing")
+        weeks.append(
+            GapWeek(
+                monday=monday,
+                number=calendar.sheet_number(contract["start_date"], monday),
+                iso_week=monday.isocalendar()[1],
+                state=state,
+                training_year=calendar.training_year(contract["start_date"], first_day),
+            )
+        )
+    return contract, weeks
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+
+async def _editable_week(user: CurrentUser, contract_id: int, monday: dt.date) -> tuple[dict, calendar.WeekInfo, int]:
+    """The contract, the week's calendar and the week row (created now if needed), if the user may
+    write it; refuses weeks that are submitted or approved and weeks in the future."""
+    contract = await log_contract(user, contract_id)
+    if not may_edit(user, contract):
+        raise Forbidden()
+    if monday != calendar.monday_of(monday):
+        raise NotFound()
+    try:
+        info = calendar.week_info(contract["start_date"], contract["end_date"], monday, contract["state"])
+    except ValueError:
+        raise NotFound() from None
+    if monday > calendar.monday_of(today_berlin()):
+        raise ValidationFailed({"week": "week_in_future"})
+    now = utcnow()
+    # Insert-if-missing that two devices may race on: the unique index decides, then we read.
+    await Week.insert(
+        Week(contract=contract_id, monday=monday, state="draft", created_at=now, updated_at=now)
+    ).on_conflict(action="DO NOTHING")
+    week = (await Week.select(Week.id, Week.state).where(Week.contract == contract_id, Week.monday == monday))[0]
+    if week["state"] not in EDITABLE_STATES:
+        raise ValidationFailed({"week": "week_locked"})
+    return contract, info, week["id"]
+
+
+def _check_entry(info: calendar.WeekInfo, log_mode: str, day: dt.date | None, text: str, duration: str) -> int:
+    errors: dict[str, str] = {}
+    minutes = parse_duration(duration)
+    if minutes is None:
+        errors["duration"] = "duration_invalid"
+    else:
+        problem = calendar.check_entry_minutes(minutes)
+        if problem:
+            errors["duration"] = problem
+    if not text.strip():
+        errors["text"] = "required"
+    day_problem = calendar.entry_date_problem(info, day, log_mode)
+    if day_problem:
+        errors["day"] = day_problem
+    if errors:
+        raise ValidationFailed(errors)
+    return minutes
+
+
+async def _check_day_limit(week_id: int, day: dt.date | None, minutes: int, except_entry: int | None = None) -> None:
+    if day is None:
+        return
+    query = Entry.select(Entry.minutes).where(Entry.week == week_id, Entry.day == day)
+    if except_entry is not None:
+        query = query.where(Entry.id != except_entry)
+    problem = calendar.check_day_minutes(sum(r["minutes"] for r in await query) + minutes)
+    if problem:
+        raise ValidationFailed({"duration": problem})
+
+
+async def _touch(week_id: int) -> None:
+    await Week.update({Week.updated_at: utcnow()}).where(Week.id == week_id)
+
+
+async def add_entry(
+    user: CurrentUser, contract_id: int, monday: dt.date, day: dt.date | None, category: str, text: str, duration: str
+) -> EntryView:
+    contract, info, week_id = await _editable_week(user, contract_id, monday)
+    if contract["log_mode"] == "weekly":
+        day = None
+    minutes = _check_entry(info, contract["log_mode"], day, text, duration)
+    await _check_day_limit(week_id, day, minutes)
+    last = await Entry.select(Max(Entry.position).as_alias("last")).where(Entry.week == week_id, Entry.day == day if day else Entry.day.is_null())
+    now = utcnow()
+    rows = await Entry.insert(
+        Entry(
+            week=week_id,
+            day=day,
+            position=(last[0]["last"] or 0) + 1,
+            category=category,
+            text=text.strip(),
+            minutes=minutes,
+            version=1,
+            created_at=now,
+            updated_at=now,
+        )
+    ).returning(*_ENTRY_COLUMNS)
+    await _touch(week_id)
+    return _entry_view(rows[0])
+
+
+async def _current_entry(week_id: int, entry_id: int) -> EntryView | None:
+    rows = await Entry.select(*_ENTRY_COLUMNS).where(Entry.id == entry_id, Entry.week == week_id)
+    return _entry_view(rows[0]) if rows else None
+
+
+async def update_entry(
+    user: CurrentUser,
+    contract_id: int,
+    monday: dt.date,
+    entry_id: int,
+    version: int | None,
+    category: str,
+    text: str,
+    duration: str,
+) -> EntryView:
+    """Save an entry only if it is still at `version`; otherwise raise Conflict with what is stored."""
+    contract, info, week_id = await _editable_week(user, contract_id, monday)
+    current = await _current_entry(week_id, entry_id)
+    if current is None:
+        raise Conflict(None)
+    minutes = _check_entry(info, contract["log_mode"], current.day, text, duration)
+    await _check_day_limit(week_id, current.day, minutes, except_entry=entry_id)
+    if version is None or version != current.version:
+        raise Conflict(current)
+    rows = await Entry.update(
+        {
+            Entry.category: category,
+            Entry.text: text.strip(),
+            Entry.minutes: minutes,
+            Entry.version: Entry.version + 1,
+            Entry.updated_at: utcnow(),
+        }
+    ).where(Entry.id == entry_id, Entry.version == version).returning(*_ENTRY_COLUMNS)
+    if not rows:  # changed between our read and write (PostgreSQL, another worker)
+        raise Conflict(await _current_entry(week_id, entry_id))
+    await _touch(week_id)
+    return _entry_view(rows[0])
+
+
+async def delete_entry(user: CurrentUser, contract_id: int, monday: dt.date, entry_id: int, version: int | None) -> None:
+    _, _, week_id = await _editable_week(user, contract_id, monday)
+    current = await _current_entry(week_id, entry_id)
+    if current is None:
+        return  # already gone: deleting twice is fine
+    if version is not None and version != current.version:
+        raise Conflict(current)
+    await Entry.delete().where(Entry.id == entry_id, Entry.week == week_id)
+    await _touch(week_id)
+
+
+async def move_entry(user: CurrentUser, contract_id: int, monday: dt.date, entry_id: int, direction: int) -> None:
+    """Swap an entry with its neighbour above (-1) or below (+1) on the same day."""
+    _, _, week_id = await _editable_week(user, contract_id, monday)
+    current = await _current_entry(week_id, entry_id)
+    if current is None:
+        raise NotFound()
+    same_day = Entry.day == current.day if current.day else Entry.day.is_null()
+    siblings = [
+        _entry_view(r)
+        for r in await Entry.select(*_ENTRY_COLUMNS).where(Entry.week == week_id, same_day).order_by(Entry.position).order_by(Entry.id)
+    ]
+    index = next(i for i, e in enumerate(siblings) if e.id == entry_id)
+    other = index + direction
+    if not 0 <= other < len(siblings):
+        return
+    siblings[index], siblings[other] = siblings[other], siblings[index]
+    for position, entry in enumerate(siblings, start=1):
+        if entry.position != position:
+            await Entry.update({Entry.position: position, Entry.version: Entry.version + 1}).where(Entry.id == entry.id)
+    await _touch(week_id)
+
+
+async def set_day_status(
+    user: CurrentUser, contract_id: int, monday: dt.date, day: dt.date, status: str | None, note: str
+) -> None:
+    """Set (or, with None, clear back to the default) the status of one day of the week."""
+    _, info, week_id = await _editable_week(user, contract_id, monday)
+    day_info = next((d for d in info.days if d.date == day), None)
+    if day_info is None or not day_info.in_contract:
+        raise ValidationFailed({"status": "outside_contract"})
+    if status == "other_absence" and not note.strip():
+        raise ValidationFailed({"note": "other_absence_text"})
+    await _store_statuses(week_id, {day: (status, note.strip() if status == "other_absence" else "")})
+
+
+async def _store_statuses(week_id: int, changes: dict[dt.date, tuple[str | None, str]]) -> None:
+    existing = {r["date"]: r["id"] for r in await Day.select(Day.id, Day.date).where(Day.week == week_id)}
+    for day, (status, note) in changes.items():
+        if status is None:
+            if day in existing:
+                await Day.delete().where(Day.id == existing[day])
+        elif day in existing:
+            await Day.update({Day.status: status, Day.note: note, Day.version: Day.version + 1}).where(Day.id == existing[day])
+        else:
+            await Day.insert(Day(week=week_id, date=day, status=status, note=note, version=1))
+    await _touch(week_id)
+
+
+async def set_week_status(user: CurrentUser, contract_id: int, monday: dt.date, status: str, note: str) -> None:
+    """Set every working day at once (a school block, a week of vacation); holidays stay holidays."""
+    if status == "other_absence" and not note.strip():
+        raise ValidationFailed({"note": "other_absence_text"})
+    _, info, week_id = await _editable_week(user, contract_id, monday)
+    await _store_statuses(
+        week_id, {d.date: (status, note.strip() if status == "other_absence" else "") for d in info.days if d.is_working_day}
+    )
+
+
+async def copy_previous_day(user: CurrentUser, contract_id: int, monday: dt.date, day: dt.date) -> int:
+    """Copy the entries of the last earlier day that has any (in this or an earlier week) to `day`."""
+    contract, info, week_id = await _editable_week(user, contract_id, monday)
+    if calendar.entry_date_problem(info, day, contract["log_mode"]):
+        raise ValidationFailed({"day": "outside_contract"})
+    latest = await Entry.select(Max(Entry.day).as_alias("day")).where(
+        Entry.week.contract == contract_id, Entry.day < day
+    )
+    source = latest[0]["day"] if latest else None
+    if source is None:
+        raise ValidationFailed({"day": "nothing_to_copy"})
+    rows = await Entry.select(Entry.category, Entry.text, Entry.minutes).where(
+        Entry.week.contract == contract_id, Entry.day == source
+    ).order_by(Entry.position)
+    return await _append(week_id, day, rows)
+
+
+async def copy_previous_week(user: CurrentUser, contract_id: int, monday: dt.date) -> int:
+    """Copy last week's entries (each to the same weekday) and day statuses into this week."""
+    contract, info, week_id = await _editable_week(user, contract_id, monday)
+    previous = monday - dt.timedelta(days=7)
+    rows = await Entry.select(Entry.day, Entry.category, Entry.text, Entry.minutes).where(
+        Entry.week.contract == contract_id, Entry.week.monday == previous
+    ).order_by(Entry.day).order_by(Entry.position)
+    statuses = await Day.select(Day.date, Day.status, Day.note).where(
+        Day.week.contract == contract_id, Day.week.monday == previous
+    )
+    if not rows and not statuses:
+        raise ValidationFailed({"week": "nothing_to_copy"})
+    in_contract = {d.date for d in info.days if d.in_contract}
+    shifted: dict[dt.date | None, list[dict]] = defaultdict(list)
+    for row in rows:
+        target = row["day"] + dt.timedelta(days=7) if row["day"] else None
+        if target is None or target in in_contract:
+            shifted[target].append(row)
+    copied = 0
+    for target, items in shifted.items():
+        copied += await _append(week_id, target, items)
+    holidays = {d.date for d in info.days if d.holiday_name}
+    changes = {
+        s["date"] + dt.timedelta(days=7): (s["status"], s["note"])
+        for s in statuses
+        if s["date"] + dt.timedelta(days=7) in in_contract and s["date"] + dt.timedelta(days=7) not in holidays
+    }
+    if changes:
+        await _store_statuses(week_id, changes)
+    return copied
+
+
+async def _append(week_id: int, day: dt.date | None, rows: list[dict]) -> int:
+    if not rows:
+        return 0
+    last = await Entry.select(Max(Entry.position).as_alias("last")).where(
+        Entry.week == week_id, Entry.day == day if day else Entry.day.is_null()
+    )
+    position = last[0]["last"] or 0
+    now = utcnow()
+    entries = []
+    for offset, row in enumerate(rows, start=1):
+        entries.append(
+            Entry(
+                week=week_id,
+                day=day,
+                position=position + offset,
+                category=row["category"],
+                text=row["text"],
+                minutes=row["minutes"],
+                version=1,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    await Entry.insert(*entries)
+    await _touch(week_id)
+    return len(entries)
+
+
+async def submit_week(user: CurrentUser, contract_id: int, monday: dt.date) -> None:
+    """Hand the week to the trainer: it becomes read-only for the apprentice. Submitting twice is
+    harmless; an incomplete week is refused with the list of what is missing."""
+    contract = await log_contract(user, contract_id)
+    if not may_edit(user, contract):
+        raise Forbidden()
+    existing = await Week.select(Week.state).where(Week.contract == contract_id, Week.monday == monday)
+    if existing and existing[0]["state"] == "submitted":
+        return
+    view = await week_view(user, contract_id, monday)
+    if view.problems:
+        raise SubmitBlocked(view.problems)
+    _, _, week_id = await _editable_week(user, contract_id, monday)
+    await Week.update({Week.state: "submitted", Week.submitted_at: utcnow(), Week.updated_at: utcnow()}).where(
+        Week.id == week_id, Week.state.is_in(list(EDITABLE_STATES))
+    )
+
+
+# --- reuse --------------------------------------------------------------------------------------
+
+
+async def phrases_of(user: CurrentUser) -> list[dict]:
+    return await Phrase.select(Phrase.id, Phrase.text).where(Phrase.user == user.id).order_by(Phrase.text)
+
+
+async def add_phrase(user: CurrentUser, text: str) -> None:
+    text = text.strip()
+    if not text:
+        raise ValidationFailed({"text": "required"})
+    if not await Phrase.exists().where(Phrase.user == user.id, Phrase.text == text):
+        await Phrase.insert(Phrase(user=user.id, text=text, created_at=utcnow()))
+
+
+async def delete_phrase(user: CurrentUser, phrase_id: int) -> None:
+    await Phrase.delete().where(Phrase.id == phrase_id, Phrase.user == user.id)
+
+
+async def suggestions(user: CurrentUser, typed: str, limit: int = 6) -> list[str]:
+    """The apprentice's own earlier entry texts containing what is typed, most used and most recent
+    first (only their own: a suggestion never shows another person's text)."""
+    typed = typed.strip()
+    if len(typed) < 2:
+        return []
+    pattern = "%" + typed.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    rows = await Entry.select(
+        Entry.text, Count(Entry.id).as_alias("uses"), Max(Entry.updated_at).as_alias("last_used")
+    ).where(Entry.week.contract.apprentice == user.id, Entry.text.ilike(pattern)).group_by(Entry.text).order_by(
+        Count(Entry.id), ascending=False
+    ).limit(limit * 3)
+    rows.sort(key=lambda r: (r["uses"], str(r["last_used"])), reverse=True)
+    return [r["text"] for r in rows[:limit] if r["text"].strip() != typed]
