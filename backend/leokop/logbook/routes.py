@@ -9,7 +9,7 @@ from typing import Any
 import msgspec
 from litestar import Request, Response, delete, get, post, put
 from litestar.exceptions import HTTPException
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Redirect
 
 from leokop.accounts.schemas import CurrentUser, Role
@@ -315,7 +315,7 @@ async def api_week(request: Request, contract_id: FromPath[int], monday: FromPat
 
 
 @post(API + "/weeks/{monday:date}/entries", opt={"action": "log.write"}, tags=["Ausbildungsnachweis"], summary="Eintrag anlegen", status_code=201)
-async def api_add_entry(request: Request, contract_id: FromPath[int], monday: FromPath[dt.date], data: EntryIn) -> EntryView:
+async def api_add_entry(request: Request, contract_id: FromPath[int], monday: FromPath[dt.date], data: JSONBody[EntryIn]) -> EntryView:
     try:
         return await service.add_entry(_user(request), contract_id, monday, data.day, data.category, data.text, format_minutes(data.minutes))
     except ValidationFailed as failure:
@@ -324,7 +324,7 @@ async def api_add_entry(request: Request, contract_id: FromPath[int], monday: Fr
 
 @put(API + "/weeks/{monday:date}/entries/{entry_id:int}", opt={"action": "log.write"}, tags=["Ausbildungsnachweis"], summary="Eintrag ändern")
 async def api_update_entry(
-    request: Request, contract_id: FromPath[int], monday: FromPath[dt.date], entry_id: FromPath[int], data: EntryIn
+    request: Request, contract_id: FromPath[int], monday: FromPath[dt.date], entry_id: FromPath[int], data: JSONBody[EntryIn]
 ) -> EntryView:
     """Send the `version` you read; if the entry changed since, the answer is 409 with the stored entry."""
     try:

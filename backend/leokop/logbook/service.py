@@ -122,7 +122,9 @@ def _assemble(user, contract, info, week, days_rows, entries) -> WeekView:
     statuses = {
         day.date: stored[day.date]["status"] if day.date in stored else calendar.default_status(day) for day in info.days
     }
-    flags = calendar.day_warnings(contract["daily_minutes"], info, statuses, entries)
+    # A day with entries but no status yet was evidently a day at work: it gets the deviation hint too.
+    effective = {day: status or ("company" if by_day.get(day) else None) for day, status in statuses.items()}
+    flags = calendar.day_warnings(contract["daily_minutes"], info, effective, entries)
     days = []
     for day in info.days:
         row = stored.get(day.date)
@@ -353,9 +355,10 @@ async def move_entry(user: CurrentUser, contract_id: int, monday: dt.date, entry
     if not 0 <= other < len(siblings):
         return
     siblings[index], siblings[other] = siblings[other], siblings[index]
+    # The order is not content: moving leaves versions alone, so it never conflicts with an edit.
     for position, entry in enumerate(siblings, start=1):
         if entry.position != position:
-            await Entry.update({Entry.position: position, Entry.version: Entry.version + 1}).where(Entry.id == entry.id)
+            await Entry.update({Entry.position: position}).where(Entry.id == entry.id)
     await _touch(week_id)
 
 
