@@ -242,18 +242,18 @@ def test_others_see_a_log_only_within_their_company_and_never_write(client, finn
 
 
 @pytest.fixture
-def count_queries(app):
-    engine = app.state.engine
-    original = engine.run_querystring
+def count_queries(app, monkeypatch):
+    """Every SQL statement the app runs (PostgresEngine has __slots__: patch the class)."""
+    engine_class = type(app.state.engine)
+    original = engine_class.run_querystring
     seen = []
 
-    async def counting(querystring, in_pool=False):
+    async def counting(self, querystring, in_pool=False):
         seen.append(str(querystring)[:80])
-        return await original(querystring, in_pool=in_pool)
+        return await original(self, querystring, in_pool=in_pool)
 
-    engine.run_querystring = counting
-    yield seen
-    del engine.run_querystring
+    monkeypatch.setattr(engine_class, "run_querystring", counting)
+    return seen
 
 
 def test_the_week_page_runs_the_same_number_of_queries_for_1_or_30_entries(client, finn, count_queries):

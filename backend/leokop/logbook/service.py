@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
+from piccolo.columns.combination import WhereRaw
 from piccolo.query.functions.aggregate import Count, Max
 
 from leokop.accounts.schemas import CurrentUser, Role
@@ -521,7 +522,11 @@ async def suggestions(user: CurrentUser, typed: str, limit: int = 6) -> list[str
     pattern = "%" + typed.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     rows = await Entry.select(
         Entry.text, Count(Entry.id).as_alias("uses"), Max(Entry.updated_at).as_alias("last_used")
-    ).where(Entry.week.contract.apprentice == user.id, Entry.text.ilike(pattern)).group_by(Entry.text).order_by(
+    ).where(
+        Entry.week.contract.apprentice == user.id,
+        # lower() on both sides: case-insensitive on SQLite and PostgreSQL alike.
+        WhereRaw("lower(\"entry\".\"text\") LIKE {} ESCAPE '\\'", pattern.lower()),
+    ).group_by(Entry.text).order_by(
         Count(Entry.id), ascending=False
     ).limit(limit * 3)
     rows.sort(key=lambda r: (r["uses"], str(r["last_used"])), reverse=True)
