@@ -291,3 +291,21 @@ def test_api_reads_writes_and_detects_conflicts(client, finn):
     assert client.delete(f"{base}/entries/{entry['id']}?version=2", headers=headers).status_code == 204
     schema = client.get("/schema/openapi.json").json()
     assert "/api/v1/contracts/{contract_id}/weeks/{monday}/entries/{entry_id}" in schema["paths"]
+
+
+def test_the_whole_log_can_be_exported_as_json(client, finn):
+    add(client, finn, "Für den Export", "1:15")
+    post(client, f"{week_url(finn)}/days/{TUESDAY.isoformat()}", {"status": "sick"})
+    response = client.get(f"/contracts/{finn}/log/export.json")
+    assert response.status_code == 200
+    assert response.headers["content-disposition"].startswith('attachment; filename="ausbildungsnachweis-')
+    data = response.json()
+    assert data["contract"]["apprentice"] == "Finn Schneider"
+    week = next(w for w in data["weeks"] if w["monday"] == MONDAY.isoformat())
+    assert week["state"] == "draft" and week["number"] == calendar.sheet_number(dt.date(2025, 8, 1), MONDAY)
+    assert week["entries"] == [{"date": MONDAY.isoformat(), "category": "company", "text": "Für den Export", "minutes": 75}]
+    assert week["days"] == [{"date": TUESDAY.isoformat(), "status": "sick", "note": ""}]
+    assert len(data["weeks"]) == len(calendar.contract_weeks(dt.date(2025, 8, 1), dt.date(2028, 7, 31)))
+    logout(client)
+    login(client, APPRENTICE_2)
+    assert client.get(f"/contracts/{finn}/log/export.json").status_code == 404

@@ -279,6 +279,18 @@ async def delete_phrase(request: Request, phrase_id: FromPath[int]) -> Response:
     return redirect(request, "/log")
 
 
+@get("/contracts/{contract_id:int}/log/export.json", opt={"action": "log.view"}, include_in_schema=False)
+async def export_json(request: Request, contract_id: FromPath[int]) -> Response:
+    """The whole log as a JSON file to keep (also after leaving the company)."""
+    data = await service.export_log(_user(request), contract_id)
+    name = f"ausbildungsnachweis-{contract_id}-{today_berlin().isoformat()}.json"
+    return Response(
+        msgspec.json.format(msgspec.json.encode(data), indent=2),
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
 # --- JSON API ------------------------------------------------------------------------------------
 
 API = "/api/v1/contracts/{contract_id:int}"
@@ -370,6 +382,7 @@ async def api_submit(request: Request, contract_id: FromPath[int], monday: FromP
 ROUTES = [
     my_log,
     overview,
+    export_json,
     jump,
     week_page,
     add_entry,

@@ -494,6 +494,61 @@ async def submit_week(user: CurrentUser, contract_id: int, monday: dt.date) -> N
     )
 
 
+# --- export -----------------------------------------------------------------------------------
+
+
+async def export_log(user: CurrentUser, contract_id: int) -> dict:
+    """The whole log of a contract as plain data (L16): every week with number, state, day
+    statuses and entries. Four queries, however long the log."""
+    contract, weeks = await gap_calendar(user, contract_id)
+    stored = {
+        r["id"]: r
+        for r in await Week.select(Week.id, Week.monday, Week.state, Week.submitted_at, Week.return_reason).where(
+            Week.contract == contract_id
+        )
+    }
+    days = await Day.select(Day.week, Day.date, Day.status, Day.note).where(Day.week.contract == contract_id).order_by(Day.date)
+    entries = await Entry.select(Entry.week, *_ENTRY_COLUMNS).where(Entry.week.contract == contract_id).order_by(
+        Entry.day
+    ).order_by(Entry.position)
+    by_monday = {row["monday"]: week_id for week_id, row in stored.items()}
+    days_of: dict[int, list] = defaultdict(list)
+    for row in days:
+        days_of[row["week"]].append({"date": row["date"], "status": row["status"], "note": row["note"]})
+    entries_of: dict[int, list] = defaultdict(list)
+    for row in entries:
+        entries_of[row["week"]].append(
+            {"date": row["day"], "category": row["category"], "text": row["text"], "minutes": row["minutes"]}
+        )
+    return {
+        "format": "leokop-ausbildungsnachweis/1",
+        "exported_at": utcnow(),
+        "contract": {
+            "apprentice": contract["apprentice_name"],
+            "company": contract["company_name"],
+            "occupation": contract["occupation_name"],
+            "start_date": contract["start_date"],
+            "end_date": contract["end_date"],
+            "log_mode": contract["log_mode"],
+            "daily_minutes": contract["daily_minutes"],
+        },
+        "weeks": [
+            {
+                "number": week.number,
+                "monday": week.monday,
+                "iso_week": week.iso_week,
+                "training_year": week.training_year,
+                "state": week.state,
+                "submitted_at": stored[by_monday[week.monday]]["submitted_at"] if week.monday in by_monday else None,
+                "return_reason": stored[by_monday[week.monday]]["return_reason"] if week.monday in by_monday else "",
+                "days": days_of.get(by_monday.get(week.monday), []),
+                "entries": entries_of.get(by_monday.get(week.monday), []),
+            }
+            for week in weeks
+        ],
+    }
+
+
 # --- reuse --------------------------------------------------------------------------------------
 
 
