@@ -128,6 +128,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         openapi_config=openapi,
         lifespan=[lifespan],
         debug=False,
+        # Attachments are checked for 10 MB in the logbook; the rest is multipart overhead.
+        request_max_body_size=11 * 1024 * 1024,
         logging_config=None,  # leokop.logs configures JSON logging
     )
     app.state.settings = settings

@@ -52,6 +52,9 @@ MESSAGES: dict[str, str] = {
     "missing_status": "Für diesen Tag fehlt noch ein Eintrag oder ein Status (z. B. Urlaub, krank).",
     "school_topics_missing": "Berufsschultag ohne Unterrichtsthemen: Bitte einen Eintrag „Berufsschule“ ergänzen.",
     "no_entries": "Die Woche hat noch keinen Eintrag.",
+    "file_empty": "Bitte eine Datei auswählen.",
+    "file_too_large": "Die Datei ist größer als 10 MB. Bitte ein kleineres Foto oder PDF wählen.",
+    "file_type": "Nur Fotos (JPEG, PNG, WebP) und PDF-Dateien sind möglich.",
     "entry_changed_elsewhere": "Dieser Eintrag wurde inzwischen auf einem anderen Gerät geändert.",
 }
 

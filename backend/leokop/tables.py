@@ -11,7 +11,7 @@ from leokop.accounts.tables import (
 )
 from leokop.contracts.tables import Contract, ContractStaff
 from leokop.curriculum.tables import Occupation
-from leokop.logbook.tables import Day, Entry, Phrase, Week
+from leokop.logbook.tables import Attachment, Day, Entry, Phrase, Week
 from leokop.notifications.tables import MailMessage
 from leokop.organisations.tables import Company, School, SchoolClass
 
@@ -34,4 +34,5 @@ ALL_TABLES = [
     Day,
     Entry,
     Phrase,
+    Attachment,
 ]

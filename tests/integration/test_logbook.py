@@ -265,7 +265,8 @@ def test_the_week_page_runs_the_same_number_of_queries_for_1_or_30_entries(clien
         add(client, finn, f"Eintrag {index}", "0:15", day=MONDAY + dt.timedelta(days=index % 3))
     count_queries.clear()
     client.get(week_url(finn))
-    assert len(count_queries) == few <= 6, count_queries
+    # session, contract, week, attachments, days, entries, phrases
+    assert len(count_queries) == few <= 7, count_queries
 
 
 def test_api_reads_writes_and_detects_conflicts(client, finn):
@@ -309,3 +310,71 @@ def test_the_whole_log_can_be_exported_as_json(client, finn):
     logout(client)
     login(client, APPRENTICE_2)
     assert client.get(f"/contracts/{finn}/log/export.json").status_code == 404
+
+
+def _photo_with_location() -> bytes:
+    import io
+
+    from PIL import Image
+
+    image = Image.new("RGB", (800, 600), (30, 120, 200))
+    exif = Image.Exif()
+    exif[0x010F] = "Kamera GmbH"  # Make
+    exif[0x8825] = {1: "N", 2: (50.0, 6.0, 0.0), 3: "E", 4: (8.0, 40.0, 0.0)}  # GPSInfo
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", exif=exif)
+    return buffer.getvalue()
+
+
+def test_photos_are_stored_without_location_and_served_only_to_allowed_people(client, finn, app):
+    import io
+
+    from PIL import Image
+
+    photo = _photo_with_location()
+    assert Image.open(io.BytesIO(photo)).getexif().get(0x8825)  # the test photo really has GPS data
+    upload = client.post(
+        f"{week_url(finn)}/attachments",
+        files={"file": ("Baustelle mit Standort.jpeg", photo, "image/jpeg")},
+        data={"_csrf_token": csrf_token(client)},
+        follow_redirects=False,
+    )
+    assert upload.status_code == 303
+    page = client.get(week_url(finn)).text
+    attachment = int(re.search(r'/attachments/(\d+)/thumbnail"', page).group(1))
+    original = client.get(f"{week_url(finn)}/attachments/{attachment}")
+    assert original.status_code == 200 and original.headers["content-type"] == "image/jpeg"
+    assert original.headers["content-disposition"] == 'attachment; filename="Baustelle mit Standort.jpg"'
+    assert "sandbox" in original.headers["content-security-policy"]
+    stored = Image.open(io.BytesIO(original.content))
+    assert stored.size == (800, 600) and not stored.getexif()  # no GPS, no camera: metadata gone
+    thumbnail = client.get(f"{week_url(finn)}/attachments/{attachment}/thumbnail")
+    assert thumbnail.headers["content-type"] == "image/webp" and max(Image.open(io.BytesIO(thumbnail.content)).size) <= 320
+    stored_files = list((__import__("pathlib").Path(app.state.settings.var_dir) / "uploads").rglob("*"))
+    assert stored_files and not any("Baustelle" in p.name for p in stored_files)  # named by hash, not by user
+    logout(client)
+    login(client, APPRENTICE_2)
+    assert client.get(f"{week_url(finn)}/attachments/{attachment}").status_code == 404
+    logout(client)
+    login(client, TRAINER)
+    assert client.get(f"{week_url(finn)}/attachments/{attachment}").status_code == 200
+
+
+def test_uploads_are_recognised_by_content_not_by_name(client, finn):
+    def upload(name, data, content_type):
+        return client.post(
+            f"{week_url(finn)}/attachments",
+            files={"file": (name, data, content_type)},
+            data={"_csrf_token": csrf_token(client)},
+            follow_redirects=False,
+        )
+
+    disguised = upload("bild.jpg", b"<html><script>alert(1)</script></html>", "image/jpeg")
+    assert disguised.status_code == 422 and "Nur Fotos (JPEG, PNG, WebP) und PDF-Dateien" in disguised.text
+    pdf = upload("bescheinigung.exe", b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n%%EOF", "application/octet-stream")
+    assert pdf.status_code == 303
+    assert "bescheinigung.pdf" in client.get(week_url(finn)).text
+    too_big = upload("gross.pdf", b"%PDF-" + b"0" * (10 * 1024 * 1024), "application/pdf")
+    assert too_big.status_code == 422 and "größer als 10 MB" in too_big.text
+    empty = client.post(f"{week_url(finn)}/attachments", data={"_csrf_token": csrf_token(client)}, follow_redirects=False)
+    assert "Bitte eine Datei auswählen." in empty.text

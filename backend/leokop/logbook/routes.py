@@ -8,13 +8,14 @@ from typing import Any
 
 import msgspec
 from litestar import Request, Response, delete, get, post, put
+from litestar.datastructures import UploadFile
 from litestar.exceptions import HTTPException
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Redirect
 
 from leokop.accounts.schemas import CurrentUser, Role
 from leokop.errors import Conflict, NotFound, ValidationFailed
-from leokop.logbook import calendar, service
+from leokop.logbook import calendar, files, service
 from leokop.logbook.schemas import (
     DayStatusForm,
     EntryForm,
@@ -253,6 +254,68 @@ async def submit(request: Request, contract_id: FromPath[int], monday: FromPath[
     return redirect(request, week_url(contract_id, monday) + "?eingereicht=1")
 
 
+@post(WEEK + "/attachments", opt={"action": "log.write"}, include_in_schema=False)
+async def upload(request: Request, contract_id: FromPath[int], monday: FromPath[dt.date]) -> Response:
+    form = await request.form()
+    upload_file = form.get("file")
+    entry = str(form.get("entry_id") or "")
+    data = await upload_file.read() if isinstance(upload_file, UploadFile) else b""
+    try:
+        await service.add_attachment(
+            _user(request),
+            request.app.state.settings.var_dir,
+            contract_id,
+            monday,
+            upload_file.filename if isinstance(upload_file, UploadFile) else "",
+            data,
+            int(entry) if entry.isdigit() else None,
+        )
+    except ValidationFailed as failure:
+        return await _failure_response(request, contract_id, monday, failure, "attachments")
+    return redirect(request, week_url(contract_id, monday, "attachments"))
+
+
+def _file_response(path, content_type: str, disposition: str) -> Response:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise NotFound() from None
+    return Response(
+        data,
+        media_type=content_type,
+        headers={
+            "Content-Disposition": disposition,
+            # Even if a file were misread as HTML, it could run nothing.
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+        },
+    )
+
+
+@get(WEEK + "/attachments/{attachment_id:int}", opt={"action": "log.view"}, include_in_schema=False)
+async def download(request: Request, contract_id: FromPath[int], monday: FromPath[dt.date], attachment_id: FromPath[int]) -> Response:
+    found = await service.attachment_file(_user(request), contract_id, monday, attachment_id)
+    path = files.path_for(request.app.state.settings.var_dir, found["sha256"])
+    return _file_response(path, found["content_type"], f'attachment; filename="{found["filename"]}"')
+
+
+@get(WEEK + "/attachments/{attachment_id:int}/thumbnail", opt={"action": "log.view"}, include_in_schema=False)
+async def thumbnail(request: Request, contract_id: FromPath[int], monday: FromPath[dt.date], attachment_id: FromPath[int]) -> Response:
+    found = await service.attachment_file(_user(request), contract_id, monday, attachment_id)
+    if not found["has_thumbnail"]:
+        raise NotFound()
+    path = files.path_for(request.app.state.settings.var_dir, found["sha256"], thumbnail=True)
+    return _file_response(path, "image/webp", "inline")
+
+
+@post(WEEK + "/attachments/{attachment_id:int}/delete", opt={"action": "log.write"}, include_in_schema=False)
+async def delete_attachment(request: Request, contract_id: FromPath[int], monday: FromPath[dt.date], attachment_id: FromPath[int]) -> Response:
+    try:
+        await service.delete_attachment(_user(request), contract_id, monday, attachment_id)
+    except ValidationFailed as failure:
+        return await _failure_response(request, contract_id, monday, failure, "attachments")
+    return redirect(request, week_url(contract_id, monday, "attachments"))
+
+
 @get("/log/suggestions", opt={"action": "log.write"}, include_in_schema=False)
 async def suggestions(request: Request) -> Response:
     texts = await service.suggestions(_user(request), request.query_params.get("text", ""))
@@ -395,6 +458,10 @@ ROUTES = [
     copy_week,
     copy_day,
     submit,
+    upload,
+    download,
+    thumbnail,
+    delete_attachment,
     suggestions,
     add_phrase,
     delete_phrase,

@@ -66,6 +66,15 @@ class DayView(msgspec.Struct, frozen=True):
     over_limit: bool
 
 
+class AttachmentView(msgspec.Struct, frozen=True):
+    id: int
+    entry_id: int | None
+    filename: str
+    content_type: str
+    size: int
+    has_thumbnail: bool
+
+
 class WeekView(msgspec.Struct, frozen=True):
     """Everything the week page shows, fetched in a constant number of queries."""
 
@@ -90,6 +99,7 @@ class WeekView(msgspec.Struct, frozen=True):
     previous_monday: dt.date | None
     next_monday: dt.date | None
     problems: list[tuple[str, dt.date | None]]
+    attachments: list[AttachmentView]
 
 
 class GapWeek(msgspec.Struct, frozen=True):

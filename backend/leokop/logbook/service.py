@@ -3,6 +3,7 @@ statuses with version checks, reuse (copy, phrases, suggestions), the gap calend
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections import defaultdict
 
@@ -13,9 +14,9 @@ from leokop.accounts.schemas import CurrentUser, Role
 from leokop.contracts.service import visible_contracts
 from leokop.contracts.tables import Contract
 from leokop.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from leokop.logbook import calendar
-from leokop.logbook.schemas import DayView, EntryView, GapWeek, WeekView
-from leokop.logbook.tables import Day, Entry, Phrase, Week
+from leokop.logbook import calendar, files
+from leokop.logbook.schemas import AttachmentView, DayView, EntryView, GapWeek, WeekView
+from leokop.logbook.tables import Attachment, Day, Entry, Phrase, Week
 from leokop.timeutil import parse_duration, today_berlin, utcnow
 
 EDITABLE_STATES = ("draft", "returned")
@@ -94,7 +95,8 @@ _ENTRY_COLUMNS = (Entry.id, Entry.day, Entry.position, Entry.category, Entry.tex
 
 
 async def week_view(user: CurrentUser, contract_id: int, monday: dt.date) -> WeekView:
-    """The week page: contract, sheet, day statuses and entries in four queries whatever the size."""
+    """The week page: contract, sheet, day statuses, entries and attachments in five queries
+    whatever the size."""
     contract = await log_contract(user, contract_id)
     if monday != calendar.monday_of(monday):
         raise NotFound()
@@ -106,16 +108,30 @@ async def week_view(user: CurrentUser, contract_id: int, monday: dt.date) -> Wee
         Week.contract == contract_id, Week.monday == monday
     )
     week = weeks[0] if weeks else None
-    days_rows = entries_rows = []
+    days_rows = entries_rows = attachment_rows = []
     if week is not None:
+        attachment_rows = await Attachment.select(*_ATTACHMENT_COLUMNS).where(Attachment.week == week["id"]).order_by(
+            Attachment.id
+        )
         days_rows = await Day.select(Day.date, Day.status, Day.note, Day.version).where(Day.week == week["id"])
         entries_rows = await Entry.select(*_ENTRY_COLUMNS).where(Entry.week == week["id"]).order_by(Entry.day).order_by(
             Entry.position
         ).order_by(Entry.id)
-    return _assemble(user, contract, info, week, days_rows, [_entry_view(r) for r in entries_rows])
+    attachments = [AttachmentView(**r) for r in attachment_rows]
+    return _assemble(user, contract, info, week, days_rows, [_entry_view(r) for r in entries_rows], attachments)
 
 
-def _assemble(user, contract, info, week, days_rows, entries) -> WeekView:
+_ATTACHMENT_COLUMNS = (
+    Attachment.id,
+    Attachment.entry.as_alias("entry_id"),
+    Attachment.filename,
+    Attachment.content_type,
+    Attachment.size,
+    Attachment.has_thumbnail,
+)
+
+
+def _assemble(user, contract, info, week, days_rows, entries, attachments) -> WeekView:
     stored = {r["date"]: r for r in days_rows}
     by_day: dict[dt.date | None, list[EntryView]] = defaultdict(list)
     for entry in entries:
@@ -174,6 +190,7 @@ def _assemble(user, contract, info, week, days_rows, entries) -> WeekView:
         previous_monday=info.monday - dt.timedelta(days=7) if info.monday > first_monday else None,
         next_monday=info.monday + dt.timedelta(days=7) if info.monday < last_monday else None,
         problems=problems,
+        attachments=attachments,
     )
 
 
@@ -492,6 +509,54 @@ async def submit_week(user: CurrentUser, contract_id: int, monday: dt.date) -> N
     await Week.update({Week.state: "submitted", Week.submitted_at: utcnow(), Week.updated_at: utcnow()}).where(
         Week.id == week_id, Week.state.is_in(list(EDITABLE_STATES))
     )
+
+
+# --- attachments --------------------------------------------------------------------------------
+
+
+async def add_attachment(
+    user: CurrentUser, var_dir: str, contract_id: int, monday: dt.date, filename: str, data: bytes, entry_id: int | None
+) -> int:
+    """Check, clean and store an upload on an editable week (optionally on one of its entries)."""
+    _, _, week_id = await _editable_week(user, contract_id, monday)
+    if entry_id is not None and not await Entry.exists().where(Entry.id == entry_id, Entry.week == week_id):
+        raise ValidationFailed({"entry_id": "invalid_choice"})
+    stored = await asyncio.to_thread(files.prepare, data)  # image decoding is CPU work
+    await asyncio.to_thread(files.save, var_dir, stored)
+    rows = await Attachment.insert(
+        Attachment(
+            week=week_id,
+            entry=entry_id,
+            filename=files.safe_filename(filename, stored.content_type),
+            content_type=stored.content_type,
+            size=len(stored.data),
+            sha256=stored.sha256,
+            has_thumbnail=stored.thumbnail is not None,
+            uploaded_by=user.id,
+            created_at=utcnow(),
+        )
+    ).returning(Attachment.id)
+    await _touch(week_id)
+    return rows[0]["id"]
+
+
+async def attachment_file(user: CurrentUser, contract_id: int, monday: dt.date, attachment_id: int) -> dict:
+    """An attachment's stored facts, only for someone who may see this week (else NotFound)."""
+    await log_contract(user, contract_id)
+    rows = await Attachment.select(Attachment.filename, Attachment.content_type, Attachment.sha256, Attachment.has_thumbnail).where(
+        Attachment.id == attachment_id, Attachment.week.contract == contract_id, Attachment.week.monday == monday
+    )
+    if not rows:
+        raise NotFound()
+    return rows[0]
+
+
+async def delete_attachment(user: CurrentUser, contract_id: int, monday: dt.date, attachment_id: int) -> None:
+    # The file itself stays: the same bytes may belong to another attachment (stored once by hash),
+    # and deleted data is removed by the retention job (L17), not here.
+    _, _, week_id = await _editable_week(user, contract_id, monday)
+    await Attachment.delete().where(Attachment.id == attachment_id, Attachment.week == week_id)
+    await _touch(week_id)
 
 
 # --- export -----------------------------------------------------------------------------------

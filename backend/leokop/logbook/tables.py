@@ -1,6 +1,7 @@
 """Tables of the logbook: weekly sheets, their days and entries, and personal phrases."""
 
-from piccolo.columns import Date, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import Boolean, Date, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
 from leokop.accounts.tables import User
@@ -50,4 +51,19 @@ class Phrase(Table):
 
     user = ForeignKey(User, index=True)
     text = Varchar(length=500)
+    created_at = Timestamptz()
+
+
+class Attachment(Table):
+    """A photo or document on a week (optionally on one entry). The file lives under var/uploads,
+    named by its SHA-256, never inside a web root; photos are stored re-encoded without metadata."""
+
+    week = ForeignKey(Week, index=True)
+    entry = ForeignKey(Entry, null=True, on_delete=OnDelete.set_null)
+    filename = Varchar(length=200)
+    content_type = Varchar(length=60)
+    size = Integer()
+    sha256 = Varchar(length=64)
+    has_thumbnail = Boolean(default=False)
+    uploaded_by = ForeignKey(User, null=True)
     created_at = Timestamptz()
