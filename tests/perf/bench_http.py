@@ -1,10 +1,12 @@
 """HTTP helpers of scripts/bench: sign in to the running server, snapshot its counters, print the table.
 
   bench_http.py wait URL SECONDS     waits until GET /healthz answers 200 (exit 1 when it never does)
-  bench_http.py login URL            prints the Cookie header value of a fresh demo session
+  bench_http.py login URL [EMAIL]    prints the Cookie header value of a fresh demo session (default: the
+                                     trainer, BENCH_EMAIL)
   bench_http.py check URL COOKIE     verifies the session: GET / must be 200 and as long as the floor
   bench_http.py stats URL FILE       saves the server's /__bench/stats JSON to FILE
-  bench_http.py report DIR           prints the table from DIR/<name>.{wrk,before.json,after.json}
+  bench_http.py report DIR           prints the table from DIR/<name>.{wrk,before.json,after.json}; a run
+                                     whose path is None here reads it from DIR/<name>.path
 """
 
 from __future__ import annotations
@@ -20,12 +22,14 @@ import httpx
 DEMO_EMAIL = os.environ.get("BENCH_EMAIL", "markus.weber@rmm.example")
 DEMO_PASSWORD = os.environ.get("BENCH_PASSWORD", "leokop-demo")
 
-# name -> (label, path on the server)
+# name -> (label, path on the server; None: the week page's path, written by scripts/bench to DIR/<name>.path)
 RUNS = {
     "login": ("GET /login (anonymous)", "/login"),
     "start": ("GET / (start page, trainer)", "/"),
     "session_floor": ("floor + session + transaction", "/__bench/session-floor"),
     "floor": ("floor (same bytes from memory)", "/__bench/floor"),
+    "week": ("GET week page (apprentice)", None),
+    "week_floor": ("week floor (same bytes)", "/__bench/page-floor"),
 }
 
 
@@ -41,7 +45,7 @@ def wait(url: str, seconds: str) -> None:
     sys.exit(1)
 
 
-def login(url: str) -> str:
+def login(url: str, email: str = DEMO_EMAIL) -> str:
     with httpx.Client(base_url=url, timeout=30) as client:
         client.get("/login").raise_for_status()
         csrf = client.cookies.get("leokop_csrf")
@@ -49,7 +53,7 @@ def login(url: str) -> str:
             sys.exit("bench: GET /login set no leokop_csrf cookie")
         response = client.post(
             "/login",
-            data={"email": DEMO_EMAIL, "password": DEMO_PASSWORD, "_csrf_token": csrf},
+            data={"email": email, "password": DEMO_PASSWORD, "_csrf_token": csrf},
             follow_redirects=False,
         )
         session = client.cookies.get("leokop_session")
@@ -97,6 +101,8 @@ def report(directory: str) -> None:
         wrk_file = base / f"{name}.wrk"
         if not wrk_file.exists():
             continue
+        if path is None:
+            path = (base / f"{name}.path").read_text().strip()
         w = _wrk_figures(wrk_file.read_text())
         before = json.loads((base / f"{name}.before.json").read_text())["paths"].get(path, {})
         after = json.loads((base / f"{name}.after.json").read_text())["paths"].get(path, {})
@@ -139,6 +145,8 @@ def report(directory: str) -> None:
         print(f"start page ÷ session floor = {100 * figures['start'] / figures['session_floor']:.1f} %")
     if "session_floor" in figures and "floor" in figures:
         print(f"session floor ÷ floor = {100 * figures['session_floor'] / figures['floor']:.1f} %")
+    if "week" in figures and "week_floor" in figures:
+        print(f"week page ÷ week floor = {100 * figures['week'] / figures['week_floor']:.1f} %  (target ≥ 50 %)")
     print(
         "non-2xx: responses per status code counted in the server; errors: wrk's socket errors and timeouts\n"
         "(connect/read/write/timeout); ≥400 (wrk): responses wrk itself saw with status ≥ 400.\n"

@@ -9,6 +9,9 @@ Extra routes, all registered on the real app (same middleware, guards and before
   GET /__bench/session-floor  the same bytes, but through the per-request transaction and the session
                               look-up like every real page (what leokop costs before any page work)
   GET /__bench/stats          JSON counters per path: requests, status codes, SQL queries, new connections
+  GET /__bench/capture?path=P fetches P once in-process with the caller's cookies (e.g. the apprentice's
+                              week page after scripts/bench filled it) and keeps its bytes for:
+  GET /__bench/page-floor     the bytes captured last, served from memory like /__bench/floor
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ from litestar import Request, Response, get
 FLOOR = "/__bench/floor"
 SESSION_FLOOR = "/__bench/session-floor"
 STATS = "/__bench/stats"
+CAPTURE = "/__bench/capture"
+PAGE_FLOOR = "/__bench/page-floor"
 
 DEMO_EMAIL = os.environ.get("BENCH_EMAIL", "markus.weber@rmm.example")
 DEMO_PASSWORD = os.environ.get("BENCH_PASSWORD", "leokop-demo")
@@ -105,7 +110,7 @@ def build_app(port: int):
     counters = Counters()
     # The floor must not pay for the per-request transaction or the session look-up: give it the
     # treatment /static and /healthz get (runtime only, inside this benchmark process).
-    middleware.NO_DATABASE_PREFIXES = (*middleware.NO_DATABASE_PREFIXES, FLOOR, STATS)
+    middleware.NO_DATABASE_PREFIXES = (*middleware.NO_DATABASE_PREFIXES, FLOOR, STATS, CAPTURE, PAGE_FLOOR)
 
     app = create_app(load_settings())
     instrument_engine(app.state.engine, counters)
@@ -126,7 +131,40 @@ def build_app(port: int):
             body["sql"] = {path: dict(c) for path, c in counters.sql.items()}
         return Response(body)
 
-    for handler in (floor, session_floor, stats):
+    @get(PAGE_FLOOR, opt={"action": PUBLIC}, include_in_schema=False)
+    async def page_floor() -> Response:
+        page = captured.get("page")
+        if page is None:
+            return Response("nothing captured yet (GET /__bench/capture?path=...)", status_code=404)
+        return Response(page["body"], media_type=page["media_type"])  # type: ignore[index]
+
+    @get(CAPTURE, opt={"action": PUBLIC}, include_in_schema=False)
+    async def capture(request: Request) -> Response:
+        # In-process through the whole app with the caller's cookies: the same bytes the caller gets.
+        path = request.query_params.get("path", "")
+        if not path.startswith("/") or path.startswith("/__bench"):
+            return Response({"error": "path must be an app path"}, status_code=400)
+        transport = httpx.ASGITransport(app=asgi)
+        async with httpx.AsyncClient(transport=transport, base_url=f"http://127.0.0.1:{port}") as client:
+            counters.sql.pop(path, None)
+            counters.record_sql = True
+            try:
+                page = await client.get(path, headers={"cookie": request.headers.get("cookie", "")})
+            finally:
+                counters.record_sql = False
+        if page.status_code != 200:
+            return Response({"error": f"{path} answered {page.status_code}"}, status_code=502)
+        captured["page"] = {"body": page.content, "media_type": page.headers["content-type"].split(";")[0]}
+        return Response(
+            {
+                "path": path,
+                "bytes": len(page.content),
+                "content_type": page.headers["content-type"],
+                "queries": dict(counters.sql.get(path, {})),
+            }
+        )
+
+    for handler in (floor, session_floor, stats, page_floor, capture):
         app.register(handler)
 
     async def capture_start_page(app_) -> None:
