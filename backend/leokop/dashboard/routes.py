@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 from litestar import Request, Response, get
+from litestar.response import Redirect
 
+from leokop.accounts.schemas import Role
 from leokop.contracts import service as contracts
+from leokop.logbook import service as logbook
 from leokop.web.pages import render
 
 
 @get("/", opt={"action": "start.view"}, include_in_schema=False)
 async def start_page(request: Request) -> Response:
     user = request.scope["user"]
+    if user.role is Role.apprentice and request.query_params.get("willkommen") != "1":
+        # An apprentice's start is the current week: log the day without a single extra tap.
+        contract_id = await logbook.current_contract_id(user)
+        if contract_id is not None:
+            return Redirect("/log", status_code=303)
     return render(
         request,
         "dashboard/start.html",
