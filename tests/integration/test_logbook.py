@@ -60,12 +60,19 @@ def test_week_page_shows_the_sheet_header_and_holidays(client, finn):
 
 def test_current_week_opens_from_the_navigation(client, finn):
     response = client.get("/log", follow_redirects=False)
-    assert response.headers["location"] == week_url(finn, calendar.monday_of(dt.date.today()))
+    today = dt.date.today()
+    assert response.headers["location"] == week_url(finn, calendar.monday_of(today)) + f"#day-{today.isoformat()}"
+    page = client.get("/log").text
+    assert 'href="/log" aria-current="page">Nachweis<' in page
 
 
 def test_log_a_day_with_three_entries_and_see_the_totals(client, finn, run):
     for text, duration in (("Schaltplan gelesen", "2:00"), ("Kabel verlegt", "3"), ("Prüfprotokoll", "2,8")):
-        assert add(client, finn, text, duration).status_code == 303
+        response = add(client, finn, text, duration)
+        assert response.status_code == 303
+        assert response.headers["location"] == f"{week_url(finn)}?weiter=2026-06-01#new-2026-06-01"
+    # The day's form stays open for the next entry.
+    assert '<details class="add" open>' in client.get(f"{week_url(finn)}?weiter=2026-06-01").text
     page = client.get(week_url(finn)).text
     assert all(text in page for text in ("Schaltplan gelesen", "Kabel verlegt", "Prüfprotokoll"))
     assert "7:48 h" in page  # 2:00 + 3:00 + 2:48 = the contract's daily hours: no warning

@@ -59,6 +59,7 @@ async def _week_page(request: Request, contract_id: int, monday: dt.date, status
         today=today_berlin(),
         statuses=calendar.DAY_STATUSES,
         categories=calendar.ENTRY_CATEGORIES,
+        continue_day=request.query_params.get("weiter", ""),
         **context,
     )
 
@@ -70,7 +71,9 @@ async def my_log(request: Request) -> Response:
     if contract_id is None:
         return render(request, "logbook/no_contract.html")
     contract = await service.log_contract(_user(request), contract_id)
-    return Redirect(week_url(contract_id, service.clamp_monday(contract, today_berlin())), status_code=303)
+    today = today_berlin()
+    monday = service.clamp_monday(contract, today)
+    return Redirect(week_url(contract_id, monday, f"day-{today.isoformat()}" if monday <= today else ""), status_code=303)
 
 
 @get("/contracts/{contract_id:int}/log", opt={"action": "log.view"}, include_in_schema=False)
@@ -119,7 +122,8 @@ async def add_entry(request: Request, contract_id: FromPath[int], monday: FromPa
         await service.add_entry(_user(request), contract_id, monday, data.day, data.category, data.text, data.duration)
     except ValidationFailed as failure:
         return await _failure_response(request, contract_id, monday, failure, anchor, typed=parsed.values)
-    return redirect(request, week_url(contract_id, monday, anchor))
+    # Keep that day's form open for the next entry ("weiter"), right where the user was.
+    return redirect(request, f"{week_url(contract_id, monday)}?weiter={data.day.isoformat() if data.day else 'woche'}#{anchor}")
 
 
 def _save_state(request: Request, entry: EntryView | None, state: str, text: str, status_code: int = 200, **context: Any) -> Response:

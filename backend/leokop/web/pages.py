@@ -80,8 +80,8 @@ def build_environment() -> jinja2.Environment:
 ENVIRONMENT = build_environment()
 
 
-def navigation(user: CurrentUser | None) -> list[tuple[str, str]]:
-    """(URL, label) of the role's main navigation; the policy decides what the pages allow."""
+def navigation(user: CurrentUser | None, path: str = "/") -> list[tuple[str, str, bool]]:
+    """(URL, label, is current) of the role's main navigation; the policy decides what the pages allow."""
     if user is None:
         return []
     role = user.role
@@ -101,7 +101,17 @@ def navigation(user: CurrentUser | None) -> list[tuple[str, str]]:
     if role in (Role.admin, Role.company_admin, Role.trainer, Role.school_admin):
         items.append(("/outbox", "Postausgang"))
     items.append(("/account", "Konto"))
-    return items
+    return [(url, label, _is_current(url, path)) for url, label in items]
+
+
+def _is_current(url: str, path: str) -> bool:
+    if url == "/":
+        return path == "/"
+    if url == "/log":  # the apprentice's log lives below its contract
+        return path.startswith("/log") or "/log" in path
+    if url == "/contracts" and "/log" in path:
+        return False
+    return path == url or path.startswith(url + "/")
 
 
 def render(
@@ -119,7 +129,7 @@ def render(
     context.setdefault("values", {})
     context.update(
         user=user,
-        nav=navigation(user),
+        nav=navigation(user, request.url.path),
         path=request.url.path,
         csrf_token=request.scope.get("_csrf_token") or _csrf_token(request),
     )
