@@ -38,13 +38,28 @@ class PooledSQLiteTransaction(SQLiteTransaction):
         self.context = self.engine.current_transaction.set(self)
         return self
 
+    @property
+    def writes(self) -> bool:
+        return self.transaction_type is not TransactionType.deferred
+
     async def ensure_started(self) -> aiosqlite.Connection:
         if not self.started:
-            connection = await self.engine.get_connection()
+            if self.writes:
+                # Writers of this process queue here in arrival order (and without holding a pool
+                # connection) instead of in SQLite's busy loop, whose growing sleeps leave the lock
+                # idle and let unlucky writers wait for seconds (scripts/bench). Other processes
+                # still meet at busy_timeout.
+                await self.engine.write_queue.acquire()
             try:
-                await connection.execute(f"BEGIN {self.transaction_type.value}")
+                connection = await self.engine.get_connection()
+                try:
+                    await connection.execute(f"BEGIN {self.transaction_type.value}")
+                except BaseException:
+                    await self.engine.release_connection(connection)
+                    raise
             except BaseException:
-                await self.engine.release_connection(connection)
+                if self.writes:
+                    self.engine.write_queue.release()
                 raise
             self.connection = connection
             self.started = True
@@ -55,13 +70,27 @@ class PooledSQLiteTransaction(SQLiteTransaction):
 
     async def commit(self) -> None:
         if self.started:
-            await self.connection.execute("COMMIT")
+            try:
+                await self.connection.execute("COMMIT")
+            finally:
+                await self._finish()
         self._committed = True
 
     async def rollback(self) -> None:
         if self.started:
-            await self.connection.execute("ROLLBACK")
+            try:
+                await self.connection.execute("ROLLBACK")
+            finally:
+                await self._finish()
         self._rolled_back = True
+
+    async def _finish(self) -> None:
+        """Hand back the connection and the place in the write queue as soon as the transaction ends
+        (the request commits before its response is sent; the next writer need not wait for that)."""
+        self.started = False
+        await self.engine.release_connection(self.connection)
+        if self.writes:
+            self.engine.write_queue.release()
 
     async def savepoint(self, name=None):
         await self.ensure_started()
@@ -77,8 +106,8 @@ class PooledSQLiteTransaction(SQLiteTransaction):
             elif not self._committed and not self._rolled_back:
                 await self.commit()
         finally:
-            if self.started:
-                await self.engine.release_connection(self.connection)
+            if self.started:  # ended neither by commit nor rollback (their own failure)
+                await self._finish()
             self.engine.current_transaction.reset(self.context)
         return exception is None
 
@@ -93,6 +122,7 @@ class PooledSQLiteEngine(SQLiteEngine):
         self.max_connections = max_connections
         self._idle: list[aiosqlite.Connection] = []
         self._slots = asyncio.Semaphore(max_connections)
+        self.write_queue = asyncio.Lock()  # FIFO: fair among this process's writers
 
     async def get_connection(self) -> aiosqlite.Connection:
         # Waiting for a free connection beats opening more: each one is an OS thread.

@@ -114,6 +114,12 @@ def report(directory: str) -> None:
         non_2xx = sum(count for code, count in statuses.items() if not 200 <= code < 300)
         queries = after.get("queries", 0) - before.get("queries", 0)
         connections = after.get("new_connections", 0) - before.get("new_connections", 0)
+        pool_wait = after.get("pool_wait_s", 0) - before.get("pool_wait_s", 0)
+        begin_wait = after.get("begin_wait_s", 0) - before.get("begin_wait_s", 0)
+        cpu = (
+            json.loads((base / f"{name}.after.json").read_text())["process_cpu_s"]
+            - json.loads((base / f"{name}.before.json").read_text())["process_cpu_s"]
+        ) / (w["duration_us"] / 1e6)
         rps = w["requests"] / (w["duration_us"] / 1e6)
         errors = w["connect"] + w["read"] + w["write"] + w["timeout"]
         figures[name] = rps
@@ -130,9 +136,15 @@ def report(directory: str) -> None:
                 f"{w['status']}",
                 f"{queries / served:.2f}" if served else "-",
                 f"{connections / served:.3f}" if served else "-",
+                f"{1000 * pool_wait / served:.2f}" if served else "-",
+                f"{1000 * begin_wait / served:.2f}" if served else "-",
+                f"{100 * cpu:.0f} %",
             )
         )
-    header = ("run", "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "non-2xx", "errors", "≥400 (wrk)", "SQL/req", "new conn/req")
+    header = (
+        "run", "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "non-2xx", "errors", "≥400 (wrk)", "SQL/req",
+        "new conn/req", "pool wait ms/req", "BEGIN ms/req", "server CPU",
+    )
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     line = "  ".join("{:<%d}" % widths[0] if i == 0 else "{:>%d}" % widths[i] for i in range(len(header)))
     print(line.format(*header))
@@ -152,7 +164,9 @@ def report(directory: str) -> None:
         "(connect/read/write/timeout); ≥400 (wrk): responses wrk itself saw with status ≥ 400.\n"
         "SQL/req counts ORM statements (Piccolo run_querystring) per request seen by the server; the BEGIN and\n"
         "COMMIT of the request transaction come on top. new conn/req = SQLite connections opened per request\n"
-        "because the pool had no idle connection."
+        "because the pool had no idle connection. pool wait / BEGIN: server-side ms per request spent waiting for\n"
+        "a pool connection (16) and executing BEGIN (for writes BEGIN IMMEDIATE: waiting for SQLite's write lock).\n"
+        "server CPU: the server process's CPU time (event loop and SQLite threads) in % of one core."
     )
 
 

@@ -11,8 +11,7 @@
                                      that week, each looping save → read the new version → save, for
                                      BENCH_WARMUP (unmeasured) then BENCH_DURATION; first through the page's
                                      path (POST …/entries/<id>, HX-Request, form), then through the JSON API
-                                     (PUT /api/v1/…/entries/<id>). BENCH_SERVER_PID: the server process,
-                                     for its CPU share.
+                                     (PUT /api/v1/…/entries/<id>).
 
 Why not wrk: every save must carry the entry's current version (else 409), so each request depends
 on the previous answer.
@@ -24,6 +23,7 @@ import asyncio
 import collections
 import datetime as dt
 import json
+import math
 import os
 import re
 import sys
@@ -178,14 +178,7 @@ def prepare(url: str, directory: str) -> None:
 # --- saves --------------------------------------------------------------------------------------
 
 
-def _cpu_ticks(pid: int | None) -> int | None:
-    if not pid:
-        return None
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return int(fields[11]) + int(fields[12])  # utime + stime (fields 14 and 15 of stat)
+_SUMMED = ("requests", "queries", "new_connections", "pool_wait_s", "begin_wait_s", "commit_s", "held_s")
 
 
 def _machine_ticks() -> tuple[int, int]:
@@ -195,14 +188,16 @@ def _machine_ticks() -> tuple[int, int]:
     return sum(values) - idle, sum(values)
 
 
-async def _server_counters(client: httpx.AsyncClient, pattern: re.Pattern) -> dict:
-    response = await client.get("/__bench/stats")
+async def _server_counters(client: httpx.AsyncClient, pattern: re.Pattern, reset_max: bool = False) -> dict:
+    response = await client.get("/__bench/stats", params={"reset_max": "1"} if reset_max else None)
     response.raise_for_status()
-    total = {"requests": 0, "queries": 0, "new_connections": 0, "statuses": collections.Counter()}
+    total = {"statuses": collections.Counter(), "cpu_s": response.json()["process_cpu_s"], **{key: 0 for key in _SUMMED}}
+    total["begin_max_s"] = 0.0
     for path, figures in response.json()["paths"].items():
         if pattern.match(path):
-            for key in ("requests", "queries", "new_connections"):
+            for key in _SUMMED:
                 total[key] += figures[key]
+            total["begin_max_s"] = max(total["begin_max_s"], figures["begin_max_s"])
             total["statuses"].update({int(code): count for code, count in figures["statuses"].items()})
     return total
 
@@ -265,7 +260,7 @@ async def _run_path(
 def _percentile(sorted_values: list[float], p: float) -> float:
     if not sorted_values:
         return float("nan")
-    index = min(len(sorted_values) - 1, max(0, round(p / 100 * len(sorted_values) + 0.5) - 1))
+    index = min(len(sorted_values) - 1, max(0, math.ceil(p / 100 * len(sorted_values)) - 1))  # nearest rank
     return sorted_values[index]
 
 
@@ -277,7 +272,6 @@ async def saves(url: str, directory: str) -> None:
     csrf = cookies["leokop_csrf"]
     week_path = f"/contracts/{contract_id}/log/{monday.isoformat()}"
     api_week = f"/api/v1/contracts/{contract_id}/weeks/{monday.isoformat()}"
-    server_pid = int(os.environ["BENCH_SERVER_PID"]) if os.environ.get("BENCH_SERVER_PID") else None
     clients = SAVE_CLIENTS
     limits = httpx.Limits(max_connections=clients + 2, max_keepalive_connections=clients + 2)
 
@@ -348,28 +342,23 @@ async def saves(url: str, directory: str) -> None:
 
         phases = []
         for label, save, pattern in (
-            (f"POST …/entries/<id> (HX form, autosave)", form_save, _FORM_SAVE),
-            (f"PUT /api/v1/…/entries/<id> (JSON)", api_save, _API_SAVE),
+            ("POST …/entries/<id> (HX form, autosave)", form_save, _FORM_SAVE),
+            ("PUT /api/v1/…/entries/<id> (JSON)", api_save, _API_SAVE),
         ):
             if WARMUP > 0:
                 await _run_path(client, entries, save, None, WARMUP, reread)
             phase = Phase(label)
-            before = await _server_counters(client, pattern)
-            server_before, machine_before, own_before = _cpu_ticks(server_pid), _machine_ticks(), time.process_time()
+            before = await _server_counters(client, pattern, reset_max=True)
+            machine_before, own_before = _machine_ticks(), time.process_time()
             started = time.perf_counter()
             await _run_path(client, entries, save, phase, DURATION, reread)
             phase.elapsed = time.perf_counter() - started
-            server_after, machine_after, own_after = _cpu_ticks(server_pid), _machine_ticks(), time.process_time()
+            machine_after, own_after = _machine_ticks(), time.process_time()
             after = await _server_counters(client, pattern)
-            phase.server = {
-                "requests": after["requests"] - before["requests"],
-                "queries": after["queries"] - before["queries"],
-                "new_connections": after["new_connections"] - before["new_connections"],
-                "statuses": after["statuses"] - before["statuses"],
-            }
-            hz = os.sysconf("SC_CLK_TCK")
-            if server_before is not None and server_after is not None:
-                phase.cpu["server"] = (server_after - server_before) / hz / phase.elapsed
+            phase.server = {key: after[key] - before[key] for key in _SUMMED}
+            phase.server["statuses"] = after["statuses"] - before["statuses"]
+            phase.server["begin_max_s"] = after["begin_max_s"]
+            phase.cpu["server"] = (after["cpu_s"] - before["cpu_s"]) / phase.elapsed
             phase.cpu["loadgen"] = (own_after - own_before) / phase.elapsed
             busy = machine_after[0] - machine_before[0]
             total = machine_after[1] - machine_before[1]
@@ -382,7 +371,7 @@ async def saves(url: str, directory: str) -> None:
     mismatched = [e.id for e in entries if stored.get(e.id) != 1 + e.saves]
     _report(phases, clients)
     print(
-        f"  check: every acknowledged save raised its entry's version by one: "
+        "  check: every acknowledged save raised its entry's version by one: "
         + ("yes" if not mismatched else f"NO for entries {mismatched}")
         + f" ({sum(e.saves for e in entries):,} saves on {len(entries)} entries, week total now "
         f"{final['total_minutes'] // 60}:{final['total_minutes'] % 60:02d} h)"
@@ -392,7 +381,11 @@ async def saves(url: str, directory: str) -> None:
 
 
 def _report(phases: list[Phase], clients: int) -> None:
-    header = ("path", "saves/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "non-200", "409", "errors", "SQL/req", "new conn/req", "CPU server/loadgen/machine")
+    header = (
+        "path", "saves/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "non-200", "409", "errors", "SQL/req",
+        "new conn/req", "pool wait ms/req", "BEGIN ms/req", "BEGIN max ms", "lock held ms/req", "COMMIT ms/req",
+        "CPU server/loadgen/machine",
+    )
     rows = []
     for phase in phases:
         values = sorted(phase.latencies)
@@ -411,8 +404,12 @@ def _report(phases: list[Phase], clients: int) -> None:
                 ", ".join(f"{count}×{name}" for name, count in phase.transport_errors.items()) or "0",
                 f"{phase.server['queries'] / served:.2f}" if served else "-",
                 f"{phase.server['new_connections'] / served:.3f}" if served else "-",
-                (f"{100 * cpu['server']:.0f} %" if "server" in cpu else "?")
-                + f" / {100 * cpu['loadgen']:.0f} % / {100 * cpu['machine']:.0f} %",
+                f"{1000 * phase.server['pool_wait_s'] / served:.2f}" if served else "-",
+                f"{1000 * phase.server['begin_wait_s'] / served:.2f}" if served else "-",
+                f"{1000 * phase.server['begin_max_s']:.0f}",
+                f"{1000 * phase.server['held_s'] / served:.2f}" if served else "-",
+                f"{1000 * phase.server['commit_s'] / served:.2f}" if served else "-",
+                f"{100 * cpu['server']:.0f} % / {100 * cpu['loadgen']:.0f} % / {100 * cpu['machine']:.0f} %",
             )
         )
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
@@ -427,12 +424,16 @@ def _report(phases: list[Phase], clients: int) -> None:
         if phase.server["requests"] != seen:
             print(f"  note ({phase.label}): the client saw {seen} answers, the server counted {phase.server['requests']} {server_side}")
     print(
-        f"{clients} clients (BENCH_SAVE_CLIENTS) on one session, each saving its own entry with the version of its\n"
-        f"previous answer; {WARMUP:g} s unmeasured warm-up, then {DURATION:g} s measured per path. Latency as the\n"
-        "client sees it (httpx), from sending the save to reading the new version. non-200 by status (409 must be 0).\n"
-        f"SQL/req: ORM statements per save seen by the server (BEGIN IMMEDIATE/COMMIT on top). CPU: server process and\n"
-        f"this load generator in % of one core, machine in % of all {os.cpu_count()} cores. The load generator (Python, httpx)\n"
-        "shares the 2 cores with the server, so these figures are lower than with a separate client machine."
+        f"{clients} clients (BENCH_SAVE_CLIENTS) on one session, each saving its own entry with the version of its previous\n"
+        f"answer; {WARMUP:g} s unmeasured warm-up, then {DURATION:g} s measured per path. Latency as the client sees it (httpx),\n"
+        "from sending the save to reading the new version. non-200 by status (409 must be 0); errors: transport errors.\n"
+        "SQL/req: ORM statements per save seen by the server (BEGIN IMMEDIATE/COMMIT on top). pool wait / BEGIN: server-side\n"
+        "ms per save waiting for a pool connection / in BEGIN IMMEDIATE (SQLite's write lock); BEGIN max: the longest one;\n"
+        "lock held: from BEGIN IMMEDIATE done to COMMIT done (no other write can run then; saves/s × held ≈ 1 means the\n"
+        "single write lock is the limit); COMMIT: executing it (the WAL fsync of synchronous=FULL).\n"
+        "CPU: the server process (event loop and SQLite threads) and this load generator in % of one core, the machine in %\n"
+        f"of all {os.cpu_count()} cores. NOTE: the load generator (Python, httpx) runs on the same {os.cpu_count()} cores as the server and\n"
+        "takes CPU from it; a separate client machine would give the server more room."
     )
 
 

@@ -8,7 +8,9 @@ Extra routes, all registered on the real app (same middleware, guards and before
                               (the framework's own ceiling)
   GET /__bench/session-floor  the same bytes, but through the per-request transaction and the session
                               look-up like every real page (what leokop costs before any page work)
-  GET /__bench/stats          JSON counters per path: requests, status codes, SQL queries, new connections
+  GET /__bench/stats          JSON counters per path: requests, status codes, SQL queries, new connections,
+                              seconds spent waiting for a pool connection and in BEGIN (the SQLite lock),
+                              the longest BEGIN (since ?reset_max=1), and the process's CPU seconds
   GET /__bench/capture?path=P fetches P once in-process with the caller's cookies (e.g. the apprentice's
                               week page after scripts/bench filled it) and keeps its bytes for:
   GET /__bench/page-floor     the bytes captured last, served from memory like /__bench/floor
@@ -45,6 +47,15 @@ class Counters:
         self.statuses: dict[str, collections.Counter[int]] = collections.defaultdict(collections.Counter)
         self.queries: collections.Counter[str] = collections.Counter()
         self.connections: collections.Counter[str] = collections.Counter()
+        # Seconds per path: waiting for a free pool connection; executing BEGIN (for BEGIN IMMEDIATE
+        # that includes waiting for SQLite's write lock in its busy handler).
+        self.pool_wait: collections.Counter[str] = collections.Counter()
+        self.begin_wait: collections.Counter[str] = collections.Counter()
+        self.begin_max: dict[str, float] = collections.defaultdict(float)
+        # Seconds per path: executing COMMIT (for a write: the WAL fsync of synchronous=FULL), and a
+        # transaction's span from BEGIN done to COMMIT/ROLLBACK done (for a write: the lock held).
+        self.commit_wait: collections.Counter[str] = collections.Counter()
+        self.held: collections.Counter[str] = collections.Counter()
         self.sql: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
         self.record_sql = False
 
@@ -55,6 +66,11 @@ class Counters:
                 "statuses": dict(self.statuses[path]),
                 "queries": self.queries[path],
                 "new_connections": self.connections[path],
+                "pool_wait_s": round(self.pool_wait[path], 6),
+                "begin_wait_s": round(self.begin_wait[path], 6),
+                "begin_max_s": round(self.begin_max[path], 6),
+                "commit_s": round(self.commit_wait[path], 6),
+                "held_s": round(self.held[path], 6),
             }
             for path in sorted(set(self.requests) | set(self.queries) | set(self.connections))
         }
@@ -85,6 +101,67 @@ def instrument_engine(engine, counters: Counters) -> None:
 
     aiosqlite.connect = counting_connect
 
+    # Time the two waits at the start of a request transaction (a pool slot, then BEGIN), its COMMIT
+    # and how long it stayed open.
+    from leokop.db import PooledSQLiteEngine, PooledSQLiteTransaction
+
+    if isinstance(engine, PooledSQLiteEngine):
+        get_connection = engine.get_connection
+        last_pool_wait: contextvars.ContextVar[float] = contextvars.ContextVar("bench_pool_wait", default=0.0)
+
+        async def timed_get_connection():
+            started = time.perf_counter()
+            try:
+                return await get_connection()
+            finally:
+                waited = time.perf_counter() - started
+                counters.pool_wait[counters.path.get()] += waited
+                last_pool_wait.set(waited)  # same context: the awaiting ensure_started reads it
+
+        engine.get_connection = timed_get_connection
+        ensure_started = PooledSQLiteTransaction.ensure_started
+
+        async def timed_ensure_started(self):
+            if self.started:
+                return self.connection
+            last_pool_wait.set(0.0)
+            started = time.perf_counter()
+            try:
+                return await ensure_started(self)
+            finally:
+                path = counters.path.get()
+                now = time.perf_counter()
+                waited = now - started - last_pool_wait.get()
+                counters.begin_wait[path] += waited
+                counters.begin_max[path] = max(counters.begin_max[path], waited)
+                if self.started:
+                    began[id(self)] = now
+
+        began: dict[int, float] = {}  # transaction id -> when its BEGIN returned (the class has __slots__)
+        commit, rollback = PooledSQLiteTransaction.commit, PooledSQLiteTransaction.rollback
+
+        async def timed_commit(self):
+            started = time.perf_counter()
+            try:
+                return await commit(self)
+            finally:
+                path = counters.path.get()
+                now = time.perf_counter()
+                counters.commit_wait[path] += now - started
+                if id(self) in began:
+                    counters.held[path] += now - began.pop(id(self))
+
+        async def timed_rollback(self):
+            try:
+                return await rollback(self)
+            finally:
+                if id(self) in began:
+                    counters.held[counters.path.get()] += time.perf_counter() - began.pop(id(self))
+
+        PooledSQLiteTransaction.ensure_started = timed_ensure_started
+        PooledSQLiteTransaction.commit = timed_commit
+        PooledSQLiteTransaction.rollback = timed_rollback
+
 
 async def _log_in(client) -> None:
     page = await client.get("/login")
@@ -97,6 +174,46 @@ async def _log_in(client) -> None:
     )
     if response.status_code != 303 or "leokop_session" not in client.cookies:
         raise SystemExit(f"bench_server: login failed ({response.status_code}): {response.text[:300]}")
+
+
+def queue_writers_in_process() -> None:
+    """Experiment knob BENCH_WRITE_QUEUE=1 (not leokop's behaviour): write transactions of this process
+    wait for each other on an asyncio.Lock, in arrival order, before they take a pool connection and
+    run BEGIN IMMEDIATE, instead of polling SQLite's lock in its busy handler (which sleeps 1…100 ms
+    between tries, unfairly). Shows how much of a save's latency is lock arbitration."""
+    import asyncio
+
+    from piccolo.engine.sqlite import TransactionType
+
+    from leokop.db import PooledSQLiteTransaction
+
+    lock = asyncio.Lock()
+    holders: set[int] = set()  # ids of transactions holding the lock (the class has __slots__)
+    ensure_started = PooledSQLiteTransaction.ensure_started
+    aexit = PooledSQLiteTransaction.__aexit__
+
+    async def queued_ensure_started(self):
+        if not self.started and self.transaction_type is TransactionType.immediate and id(self) not in holders:
+            await lock.acquire()
+            holders.add(id(self))
+            try:
+                return await ensure_started(self)
+            except BaseException:
+                holders.discard(id(self))
+                lock.release()
+                raise
+        return await ensure_started(self)
+
+    async def queued_aexit(self, *exc_info):
+        try:
+            return await aexit(self, *exc_info)
+        finally:
+            if id(self) in holders:
+                holders.discard(id(self))
+                lock.release()
+
+    PooledSQLiteTransaction.ensure_started = queued_ensure_started
+    PooledSQLiteTransaction.__aexit__ = queued_aexit
 
 
 def build_app(port: int):
@@ -113,6 +230,8 @@ def build_app(port: int):
     middleware.NO_DATABASE_PREFIXES = (*middleware.NO_DATABASE_PREFIXES, FLOOR, STATS, CAPTURE, PAGE_FLOOR)
 
     app = create_app(load_settings())
+    if os.environ.get("BENCH_WRITE_QUEUE") == "1":
+        queue_writers_in_process()
     instrument_engine(app.state.engine, counters)
     captured: dict[str, object] = {}
 
@@ -126,9 +245,16 @@ def build_app(port: int):
 
     @get(STATS, opt={"action": PUBLIC}, include_in_schema=False)
     async def stats(request: Request) -> Response:
-        body = {"paths": counters.snapshot(), "captured": captured.get("info", {})}
+        body = {
+            "paths": counters.snapshot(),
+            "captured": captured.get("info", {}),
+            # CPU seconds of this process so far (all threads: event loop and SQLite connections).
+            "process_cpu_s": time.process_time(),
+        }
         if request.query_params.get("sql") == "1":
             body["sql"] = {path: dict(c) for path, c in counters.sql.items()}
+        if request.query_params.get("reset_max") == "1":  # start a new measuring window for begin_max_s
+            counters.begin_max.clear()
         return Response(body)
 
     @get(PAGE_FLOOR, opt={"action": PUBLIC}, include_in_schema=False)
