@@ -8,6 +8,7 @@ import hashlib
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import jinja2
 from litestar import Request, Response
@@ -155,7 +156,14 @@ def _csrf_token(request: Request) -> str:
 
 
 def redirect(request: Request, url: str) -> Response:
-    """After a successful form: htmx follows HX-Redirect, a plain browser a 303."""
-    if request.headers.get("hx-request") == "true":
-        return Response("", status_code=200, headers={"HX-Redirect": url})
+    """After a successful form. A plain browser and a boosted htmx form get a 303 (htmx follows it
+    and swaps the page in place); other htmx requests get HX-Redirect, with HX-Refresh when only the
+    #anchor differs, since the browser would otherwise just jump to the anchor and show old data."""
+    if request.headers.get("hx-request") == "true" and request.headers.get("hx-boosted") != "true":
+        headers = {"HX-Redirect": url}
+        current = urlsplit(request.headers.get("hx-current-url", ""))
+        target = urlsplit(url)
+        if (current.path, current.query) == (target.path, target.query):
+            headers["HX-Refresh"] = "true"
+        return Response("", status_code=200, headers=headers)
     return Redirect(url, status_code=303)
