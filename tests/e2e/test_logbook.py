@@ -168,6 +168,9 @@ def entry_form(page: Page, text: str) -> Locator:
 
 def autosave(page: Page, form: Locator, text: str, *, expect_status: int = 200) -> None:
     """Type a new text into an entry and wait for the autosave's answer."""
+    # A form htmx has just swapped in gets its triggers when the swap settles; a person cannot type
+    # within those milliseconds, a test can.
+    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')")
     with page.expect_response(
         lambda r: r.request.method == "POST" and re.search(r"/entries/\d+$", r.url) is not None, timeout=10_000
     ) as answer:
