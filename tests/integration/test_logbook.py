@@ -73,6 +73,8 @@ def test_log_a_day_with_three_entries_and_see_the_totals(client, finn, run):
         assert response.headers["location"] == f"{week_url(finn)}?weiter=2026-06-01#new-2026-06-01"
     # The day's form stays open for the next entry.
     assert '<details class="add" open>' in client.get(f"{week_url(finn)}?weiter=2026-06-01").text
+
+
     page = client.get(week_url(finn)).text
     assert all(text in page for text in ("Schaltplan gelesen", "Kabel verlegt", "Prüfprotokoll"))
     assert "7:48 h" in page  # 2:00 + 3:00 + 2:48 = the contract's daily hours: no warning
@@ -80,6 +82,15 @@ def test_log_a_day_with_three_entries_and_see_the_totals(client, finn, run):
     add(client, finn, "Aufgeräumt", "0:30")
     assert "Abweichung von der täglichen Ausbildungszeit" in client.get(week_url(finn)).text
     assert run(Week.select(Week.state).where(Week.contract == finn).first)["state"] == "draft"
+
+
+def test_a_new_entry_proposes_the_hours_left_of_the_contract_day(client, finn):
+    page = client.get(week_url(finn)).text
+    assert 'id="new-2026-06-01-duration" name="duration" type="text" inputmode="decimal" placeholder="z. B. 1:30" value="7:48"' in page
+    assert 'data-duration="7:48"' in page  # the contract's daily hours as a quick choice
+    add(client, finn, "Vormittag", "3:00")
+    page = client.get(week_url(finn)).text
+    assert 'id="new-2026-06-01-duration" name="duration" type="text" inputmode="decimal" placeholder="z. B. 1:30" value="4:48"' in page
 
 
 def test_bad_entries_are_explained_and_the_input_is_kept(client, finn):
