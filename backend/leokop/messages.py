@@ -55,6 +55,7 @@ MESSAGES: dict[str, str] = {
     "file_empty": "Bitte eine Datei auswählen.",
     "file_too_large": "Die Datei ist größer als 10 MB. Bitte ein kleineres Foto oder PDF wählen.",
     "file_type": "Nur Fotos (JPEG, PNG, WebP) und PDF-Dateien sind möglich.",
+    "status_changed_elsewhere": "Der Status dieses Tages wurde inzwischen auf einem anderen Gerät geändert. Hier sehen Sie den gespeicherten Stand – bitte bei Bedarf erneut wählen.",
     "entry_changed_elsewhere": "Dieser Eintrag wurde inzwischen auf einem anderen Gerät geändert.",
 }
 

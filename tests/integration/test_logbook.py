@@ -396,3 +396,15 @@ def test_uploads_are_recognised_by_content_not_by_name(client, finn):
     assert too_big.status_code == 422 and "größer als 10 MB" in too_big.text
     empty = client.post(f"{week_url(finn)}/attachments", data={"_csrf_token": csrf_token(client)}, follow_redirects=False)
     assert "Bitte eine Datei auswählen." in empty.text
+
+
+def test_a_status_changed_on_another_device_is_not_overwritten(client, finn, run):
+    from leokop.logbook.tables import Day
+
+    url = f"{week_url(finn)}/days/{TUESDAY.isoformat()}"
+    assert post(client, url, {"status": "company", "version": ""}).status_code == 303  # first device
+    stale = post(client, url, {"status": "sick", "version": ""})  # second device still saw no status
+    assert stale.status_code == 409 and "auf einem anderen Gerät geändert" in stale.text
+    assert run(Day.select(Day.status).where(Day.date == TUESDAY).first)["status"] == "company"
+    assert post(client, url, {"status": "sick", "version": "1"}).status_code == 303
+    assert run(Day.select(Day.status, Day.version).where(Day.date == TUESDAY).first) == {"status": "sick", "version": 2}

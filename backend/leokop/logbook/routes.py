@@ -210,7 +210,11 @@ async def set_day_status(request: Request, contract_id: FromPath[int], monday: F
     if not parsed.ok:
         return await _week_page(request, contract_id, monday, 422, errors=parsed.errors, failed=anchor)
     try:
-        await service.set_day_status(_user(request), contract_id, monday, day, parsed.data.status, parsed.data.note)
+        await service.set_day_status(
+            _user(request), contract_id, monday, day, parsed.data.status, parsed.data.note, parsed.data.version, check_version=True
+        )
+    except Conflict:
+        return await _week_page(request, contract_id, monday, 409, notice=message("status_changed_elsewhere"), failed=anchor)
     except ValidationFailed as failure:
         return await _failure_response(request, contract_id, monday, failure, anchor, typed=parsed.values)
     return redirect(request, week_url(contract_id, monday, anchor))

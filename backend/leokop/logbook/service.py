@@ -381,15 +381,28 @@ async def move_entry(user: CurrentUser, contract_id: int, monday: dt.date, entry
 
 
 async def set_day_status(
-    user: CurrentUser, contract_id: int, monday: dt.date, day: dt.date, status: str | None, note: str
+    user: CurrentUser,
+    contract_id: int,
+    monday: dt.date,
+    day: dt.date,
+    status: str | None,
+    note: str,
+    version: int | None = None,
+    check_version: bool = False,
 ) -> None:
-    """Set (or, with None, clear back to the default) the status of one day of the week."""
+    """Set (or, with None, clear back to the default) the status of one day of the week. With
+    `check_version`, `version` is the one the page showed (None: no status stored then); a status
+    another device changed meanwhile raises Conflict instead of being overwritten."""
     _, info, week_id = await _editable_week(user, contract_id, monday)
     day_info = next((d for d in info.days if d.date == day), None)
     if day_info is None or not day_info.in_contract:
         raise ValidationFailed({"status": "outside_contract"})
     if status == "other_absence" and not note.strip():
         raise ValidationFailed({"note": "other_absence_text"})
+    if check_version:
+        stored = await Day.select(Day.status, Day.version).where(Day.week == week_id, Day.date == day)
+        if (stored[0]["version"] if stored else None) != version:
+            raise Conflict(stored[0]["status"] if stored else None)
     await _store_statuses(week_id, {day: (status, note.strip() if status == "other_absence" else "")})
 
 
