@@ -11,6 +11,7 @@ import pytest
 from leokop.contracts.tables import Contract
 from leokop.logbook import calendar
 from leokop.logbook.tables import Entry, Week
+from leokop.timeutil import today_berlin
 from tests.helpers import (
     APPRENTICE,
     APPRENTICE_2,
@@ -60,7 +61,7 @@ def test_week_page_shows_the_sheet_header_and_holidays(client, finn):
 
 def test_current_week_opens_from_the_navigation(client, finn):
     response = client.get("/log", follow_redirects=False)
-    today = dt.date.today()
+    today = today_berlin()  # the server's today is Berlin's, never the test machine's (UTC) date
     assert response.headers["location"] == week_url(finn, calendar.monday_of(today)) + f"#day-{today.isoformat()}"
     page = client.get("/log").text
     assert 'href="/log" aria-current="page">Nachweis<' in page
@@ -116,7 +117,7 @@ def test_days_outside_the_contract_and_future_weeks_are_refused(client, finn):
     outside = add(client, finn, day=dt.date(2025, 7, 29), monday=first_week)
     assert outside.status_code == 422 and "außerhalb Ihres Ausbildungsvertrags" in outside.text
     assert add(client, finn, day=dt.date(2025, 8, 1), monday=first_week).status_code == 303
-    future = calendar.monday_of(dt.date.today()) + dt.timedelta(days=14)
+    future = calendar.monday_of(today_berlin()) + dt.timedelta(days=14)
     response = add(client, finn, day=future, monday=future)
     assert response.status_code == 422 and "Zukunft" in response.text
 
