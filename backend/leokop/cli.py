@@ -1,4 +1,4 @@
-"""The `leokop` command: serve, migrate, create-admin, seed-demo, check."""
+"""The `leokop` command: serve, migrate, create-admin, seed-demo, check, verify."""
 
 from __future__ import annotations
 
@@ -136,6 +136,24 @@ def check(args: argparse.Namespace) -> None:
         print("Keine Probleme gefunden.")
 
 
+def verify(args: argparse.Namespace) -> None:
+    """Check every contract's audit chain; exit 1 and name each broken record if one is broken."""
+    from leokop.audit.service import verify as verify_chains
+
+    checked, problems = asyncio.run(_with_database(_settings(), verify_chains))
+    texts = {
+        "edited": "wurde verändert",
+        "missing": "fehlt (gelöscht)",
+        "forked": "passt nicht zum vorigen Eintrag (eingefügt oder ersetzt)",
+        "mismatch": "widerspricht seinem signierten Inhalt",
+    }
+    for problem in problems:
+        print(f"Vertrag {problem.contract_id}, Eintrag {problem.seq}: {texts[problem.problem]}")
+    if problems:
+        sys.exit(f"Integrität verletzt: {len(problems)} Problem(e) in {checked} Protokolleinträgen.")
+    print(f"Integrität geprüft: {checked} Protokolleinträge, alle Ketten unverändert.")
+
+
 def serve(args: argparse.Namespace) -> None:
     import uvicorn
 
@@ -174,6 +192,7 @@ def main(argv: list[str] | None = None) -> None:
     admin.add_argument("--password-stdin", action="store_true", help="Passwort aus der Standardeingabe lesen")
     admin.set_defaults(run=create_admin)
     commands.add_parser("check", help="Einstellungen und Datenbank prüfen").set_defaults(run=check)
+    commands.add_parser("verify", help="Prüfprotokoll (Hash-Ketten) auf Veränderungen prüfen").set_defaults(run=verify)
     args = parser.parse_args(argv)
     args.run(args)
 

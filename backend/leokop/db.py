@@ -219,3 +219,22 @@ def bind_tables(engine: Engine) -> None:
 
     for table in ALL_TABLES:
         table._meta._db = engine
+
+
+def raw_migration(migration_id: str, description: str, statements: tuple[str, ...]):
+    """A Piccolo migration manager that runs SQL that Piccolo's auto migrations cannot express
+    portably (unique indexes over several columns: SQLite has no ALTER TABLE ADD CONSTRAINT)."""
+    from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+    from piccolo.table import Table
+
+    class RawTable(Table):
+        pass
+
+    manager = MigrationManager(migration_id=migration_id, app_name="leokop", description=description)
+
+    async def run() -> None:
+        for statement in statements:
+            await RawTable.raw(statement)
+
+    manager.add_raw(run)
+    return manager

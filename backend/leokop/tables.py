@@ -9,6 +9,7 @@ from leokop.accounts.tables import (
     User,
     UserSession,
 )
+from leokop.audit.tables import AuditRecord
 from leokop.contracts.tables import Contract, ContractStaff
 from leokop.curriculum.tables import Occupation
 from leokop.logbook.tables import Attachment, Day, Entry, Phrase, Week
@@ -35,4 +36,5 @@ ALL_TABLES = [
     Entry,
     Phrase,
     Attachment,
+    AuditRecord,
 ]

@@ -11,6 +11,7 @@ from piccolo.columns.combination import WhereRaw
 from piccolo.query.functions.aggregate import Count, Max
 
 from leokop.accounts.schemas import CurrentUser, Role
+from leokop.audit import service as audit
 from leokop.contracts.service import visible_contracts
 from leokop.contracts.tables import Contract
 from leokop.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -519,9 +520,11 @@ async def submit_week(user: CurrentUser, contract_id: int, monday: dt.date) -> N
     if view.problems:
         raise SubmitBlocked(view.problems)
     _, _, week_id = await _editable_week(user, contract_id, monday)
-    await Week.update({Week.state: "submitted", Week.submitted_at: utcnow(), Week.updated_at: utcnow()}).where(
+    submitted = await Week.update({Week.state: "submitted", Week.submitted_at: utcnow(), Week.updated_at: utcnow()}).where(
         Week.id == week_id, Week.state.is_in(list(EDITABLE_STATES))
-    )
+    ).returning(Week.id)
+    if submitted:
+        await audit.append(contract_id, user, "week.submitted", f"week:{monday.isoformat()}")
 
 
 # --- attachments --------------------------------------------------------------------------------
@@ -579,6 +582,7 @@ async def export_log(user: CurrentUser, contract_id: int) -> dict:
     """The whole log of a contract as plain data (L16): every week with number, state, day
     statuses and entries. Four queries, however long the log."""
     contract, weeks = await gap_calendar(user, contract_id)
+    await audit.append(contract_id, user, "log.exported", "log", {"format": "json"})
     stored = {
         r["id"]: r
         for r in await Week.select(Week.id, Week.monday, Week.state, Week.submitted_at, Week.return_reason).where(

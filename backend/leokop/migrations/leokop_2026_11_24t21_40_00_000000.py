@@ -1,7 +1,6 @@
 """Unique indexes over several columns (SQLite cannot ALTER TABLE ADD CONSTRAINT; an index works on both)."""
 
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.table import Table
+from leokop.db import raw_migration
 
 ID = "2026-11-24T21:40:00:000000"
 VERSION = "1.38.0"
@@ -15,16 +14,5 @@ INDEXES = (
 )
 
 
-class RawTable(Table):
-    pass
-
-
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="leokop", description=DESCRIPTION)
-
-    async def create_indexes():
-        for statement in INDEXES:
-            await RawTable.raw(statement)
-
-    manager.add_raw(create_indexes)
-    return manager
+    return raw_migration(ID, DESCRIPTION, INDEXES)

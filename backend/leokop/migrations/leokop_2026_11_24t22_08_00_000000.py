@@ -1,7 +1,6 @@
 """Unique and lookup indexes of the logbook (one sheet per contract and week, one status per day)."""
 
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.table import Table
+from leokop.db import raw_migration
 
 ID = "2026-11-24T22:08:00:000000"
 VERSION = "1.38.0"
@@ -14,16 +13,5 @@ INDEXES = (
 )
 
 
-class RawTable(Table):
-    pass
-
-
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="leokop", description=DESCRIPTION)
-
-    async def create_indexes():
-        for statement in INDEXES:
-            await RawTable.raw(statement)
-
-    manager.add_raw(create_indexes)
-    return manager
+    return raw_migration(ID, DESCRIPTION, INDEXES)
