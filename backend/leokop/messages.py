@@ -26,7 +26,6 @@ MESSAGES: dict[str, str] = {
     "token_invalid": "Dieser Link ist ungültig oder wurde bereits benutzt.",
     "token_expired": "Dieser Link ist abgelaufen. Bitte fordern Sie einen neuen an.",
     # Organisations and contracts
-    "state_unknown": "Bitte ein Bundesland wählen.",
     "end_before_start": "Das Ende muss nach dem Beginn liegen.",
     "contract_too_long": "Eine Ausbildung dauert höchstens 4 Jahre.",
     "daily_hours_range": "Bitte eine tägliche Arbeitszeit zwischen 1 und 10 Stunden angeben (z. B. 8 oder 7:48).",
@@ -35,7 +34,6 @@ MESSAGES: dict[str, str] = {
     "apprentice_unknown": "Bitte eine Auszubildende oder einen Auszubildenden aus Ihrem Betrieb wählen.",
     "contract_overlap": "Für diese Person gibt es in diesem Zeitraum bereits einen Ausbildungsvertrag.",
     "class_name_taken": "Diese Klasse gibt es an Ihrer Schule bereits.",
-    "year_range": "Bitte ein Jahr zwischen 2000 und 2100 angeben.",
     # Logbook
     "week_locked": "Diese Woche ist eingereicht oder abgezeichnet und kann nicht mehr geändert werden.",
     "week_in_future": "Eine Woche in der Zukunft kann noch nicht geschrieben werden.",

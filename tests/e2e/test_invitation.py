@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import uuid
 
-import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.browser import invite, login, path_of, screenshot, url_path

@@ -10,7 +10,7 @@ import pytest
 
 from leokop.contracts.tables import Contract
 from leokop.logbook import calendar
-from leokop.logbook.tables import Entry, Week
+from leokop.logbook.tables import Week
 from leokop.timeutil import today_berlin
 from tests.helpers import (
     APPRENTICE,
@@ -210,7 +210,10 @@ def test_phrases_and_suggestions_come_only_from_the_apprentice_themself(client, 
     add(client, finn, "Netzwerkdose gesetzt", day=TUESDAY)
     suggestions = client.get("/log/suggestions?text=netzwerk&ziel=x").text
     assert suggestions.index("Netzwerkkabel gecrimpt") < suggestions.index("Netzwerkdose gesetzt")  # most used first
-    post(client, "/log/phrases", {"text": "Arbeitsplatz aufgeräumt"})
+    saved = post(client, "/log/phrases", {"text": "Arbeitsplatz aufgeräumt"}, headers={"Referer": f"http://127.0.0.1:8000{week_url(finn)}"})
+    assert saved.headers["location"] == week_url(finn)  # back to the week the form was on
+    elsewhere = post(client, "/log/phrases", {"text": "x"}, headers={"Referer": "https://evil.example/steal"})
+    assert elsewhere.headers["location"] == "/log"
     assert "Arbeitsplatz aufgeräumt" in client.get(week_url(finn)).text
     logout(client)
     login(client, APPRENTICE_2)
@@ -409,3 +412,10 @@ def test_a_status_changed_on_another_device_is_not_overwritten(client, finn, run
     assert run(Day.select(Day.status).where(Day.date == TUESDAY).first)["status"] == "company"
     assert post(client, url, {"status": "sick", "version": "1"}).status_code == 303
     assert run(Day.select(Day.status, Day.version).where(Day.date == TUESDAY).first) == {"status": "sick", "version": 2}
+
+
+def test_a_sentence_in_the_duration_field_gets_the_duration_message(client, finn):
+    response = add(client, finn, "Kundensystem eingerichtet", "zwei Stunden lang")
+    assert response.status_code == 422
+    assert 'id="new-2026-06-01-duration-error">Bitte die Dauer als Stunden eingeben' in response.text
+    assert 'value="zwei Stunden lang"' in response.text

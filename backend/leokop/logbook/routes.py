@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import urlsplit
 
 import msgspec
 from litestar import Request, Response, delete, get, post, put
@@ -13,7 +14,7 @@ from litestar.exceptions import HTTPException
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Redirect
 
-from leokop.accounts.schemas import CurrentUser, Role
+from leokop.accounts.schemas import CurrentUser
 from leokop.errors import Conflict, NotFound, ValidationFailed
 from leokop.logbook import calendar, files, service
 from leokop.logbook.schemas import (
@@ -333,7 +334,9 @@ async def suggestions(request: Request) -> Response:
 @post("/log/phrases", opt={"action": "log.write"}, include_in_schema=False)
 async def add_phrase(request: Request) -> Response:
     parsed = parse_form(PhraseForm, await request.form())
-    back = request.headers.get("referer", "/log")
+    # Back to the page the form was on (its path only: never another site).
+    referer = urlsplit(request.headers.get("referer", ""))
+    back = referer.path + (f"?{referer.query}" if referer.query else "") if referer.path.startswith("/contracts/") else "/log"
     if parsed.ok:
         try:
             await service.add_phrase(_user(request), parsed.data.text)
@@ -341,7 +344,7 @@ async def add_phrase(request: Request) -> Response:
             pass
     if _is_htmx(request):
         return render(request, "logbook/phrase_saved.html", ok=parsed.ok)
-    return redirect(request, back if back.startswith("/") else "/log")
+    return redirect(request, back)
 
 
 @post("/log/phrases/{phrase_id:int}/delete", opt={"action": "log.write"}, include_in_schema=False)

@@ -19,7 +19,7 @@ class EntryForm(msgspec.Struct):
 
     category: Category
     text: EntryText
-    duration: Annotated[str, Meta(max_length=10)]
+    duration: Annotated[str, Meta(max_length=40)]  # long enough that a typed sentence gets the duration message
     day: dt.date | None = None
     version: int | None = None
 

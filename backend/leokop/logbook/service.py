@@ -81,15 +81,7 @@ def clamp_monday(contract: dict, day: dt.date) -> dt.date:
 
 
 def _entry_view(row: dict) -> EntryView:
-    return EntryView(
-        id=row["id"],
-        day=row["day"],
-        position=row["position"],
-        category=row["category"],
-        text=row["text"],
-        minutes=row["minutes"],
-        version=row["version"],
-    )
+    return EntryView(**row)  # the row has exactly _ENTRY_COLUMNS
 
 
 _ENTRY_COLUMNS = (Entry.id, Entry.day, Entry.position, Entry.category, Entry.text, Entry.minutes, Entry.version)
@@ -186,7 +178,7 @@ def _assemble(user, contract, info, week, days_rows, entries, attachments) -> We
         return_reason=week["return_reason"] if week else "",
         days=days,
         week_entries=by_day.get(None, []),
-        total_minutes=sum(e.minutes for e in entries),
+        total_minutes=calendar.week_total(entries),
         editable=may_edit(user, contract) and state in (*EDITABLE_STATES, "missing"),
         previous_monday=info.monday - dt.timedelta(days=7) if info.monday > first_monday else None,
         next_monday=info.monday + dt.timedelta(days=7) if info.monday < last_monday else None,
