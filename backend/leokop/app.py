@@ -27,6 +27,7 @@ from leokop.notifications.routes import ROUTES as NOTIFICATION_ROUTES
 from leokop.notifications.service import run_mail_worker
 from leokop.organisations.routes import ROUTES as ORGANISATION_ROUTES
 from leokop.policy import PUBLIC
+from leokop.signing.routes import ROUTES as SIGNING_ROUTES
 from leokop.settings import Settings, ensure_secret_key, load_settings
 from leokop.web.errors import EXCEPTION_HANDLERS
 from leokop.web.guards import policy_guard
@@ -105,6 +106,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *ORGANISATION_ROUTES,
             *CONTRACT_ROUTES,
             *LOGBOOK_ROUTES,
+            *SIGNING_ROUTES,
             *NOTIFICATION_ROUTES,
             healthz,
             web_manifest,

@@ -63,7 +63,8 @@ def migrate(args: argparse.Namespace) -> None:
 def seed_demo(args: argparse.Namespace) -> None:
     from leokop.demo import DEMO_PASSWORD, seed_demo as seed
 
-    added = asyncio.run(_with_database(_settings(), seed))
+    # The demo also gets a few weeks of log (submitted, returned, approved); the tests load it without.
+    added = asyncio.run(_with_database(_settings(), lambda: seed(with_log=True)))
     if added:
         print(f"Demo-Daten geladen. Passwort aller Demo-Konten: {DEMO_PASSWORD}")
     else:

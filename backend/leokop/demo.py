@@ -7,10 +7,10 @@ import datetime as dt
 from leokop.accounts.schemas import Role
 from leokop.accounts.service import hash_password
 from leokop.accounts.tables import Guardianship, User
-from leokop.contracts.tables import Contract, ContractStaff
+from leokop.contracts.tables import Contract, ContractStaff, ReadingConsent
 from leokop.curriculum.tables import Occupation
-from leokop.organisations.tables import Company, School, SchoolClass
-from leokop.timeutil import utcnow
+from leokop.organisations.tables import ClassTeacher, Company, School, SchoolClass
+from leokop.timeutil import today_berlin, utcnow
 
 DEMO_PASSWORD = "leokop-demo"
 
@@ -48,7 +48,12 @@ CONTRACTS = [
 ]
 
 
-async def seed_demo(password_hash: str | None = None) -> bool:
+# Which teacher teaches which class; which apprentices let the school read their log.
+CLASS_TEACHERS = [("thomas.berg@bs-main.example", "FIA25a"), ("julia.krueger@bs-main.example", "IM25b")]
+SCHOOL_MAY_READ = ["finn.schneider@rmm.example", "noah.fischer@rmm.example"]
+
+
+async def seed_demo(password_hash: str | None = None, with_log: bool = False) -> bool:
     """Load the demo data unless it is there already; returns whether anything was added.
     `password_hash` lets the tests reuse one hash of DEMO_PASSWORD across many resets."""
     if await User.exists().where(User.email == PEOPLE[0][0]):
@@ -114,4 +119,54 @@ async def seed_demo(password_hash: str | None = None) -> bool:
         staff = [ContractStaff(contract=rows[0]["id"], user=users[t], kind="trainer") for t in trainers]
         staff += [ContractStaff(contract=rows[0]["id"], user=users[i], kind="instructor") for i in instructors]
         await ContractStaff.insert(*staff)
+        if apprentice in SCHOOL_MAY_READ:
+            await ReadingConsent.insert(ReadingConsent(contract=rows[0]["id"], apprentice_consented_at=now, updated_at=now))
+    for teacher, class_name in CLASS_TEACHERS:
+        await ClassTeacher.insert(ClassTeacher(school_class=classes[class_name], teacher=users[teacher], created_at=now))
+    if with_log:
+        await _seed_log(users)
     return True
+
+
+# A few past weeks so that every role sees something: written, submitted, returned, approved.
+DEMO_DAY = [
+    ("company", "Ticket im Kundenportal bearbeitet: Fehler nachgestellt, Ursache im SQL-Statement gefunden und behoben.", "4:00"),
+    ("instruction", "Unterweisung: Code-Review im Team, Kommentare sachlich formulieren.", "1:00"),
+    ("company", "Unit-Tests für die Rechnungsberechnung geschrieben und mit dem Ausbilder besprochen.", "2:48"),
+]
+DEMO_SCHOOL_DAY = [
+    ("school", "Lernfeld 5: Daten mit SQL abfragen (JOIN, GROUP BY), Übungen zur Normalisierung.", "4:30"),
+    ("school", "Wirtschafts- und Sozialkunde: Rechte und Pflichten aus dem Ausbildungsvertrag.", "1:30"),
+]
+
+
+async def _seed_log(users: dict[str, int]) -> None:
+    """Finn's last four weeks (the oldest approved, one returned, two waiting) and Noah's last two
+    (waiting), written through the same services the app uses, so every rule holds."""
+    from leokop.accounts.service import load_user
+    from leokop.logbook import calendar
+    from leokop.logbook import service as logbook
+    from leokop.signing import service as signing
+
+    this_monday = calendar.monday_of(today_berlin())
+    finn, noah = await load_user(users["finn.schneider@rmm.example"]), await load_user(users["noah.fischer@rmm.example"])
+    markus = await load_user(users["markus.weber@rmm.example"])
+    plan = [(finn, 4), (finn, 3), (finn, 2), (finn, 1), (noah, 2), (noah, 1)]
+    for apprentice, weeks_back in plan:
+        contract_id = await logbook.current_contract_id(apprentice)
+        monday = this_monday - dt.timedelta(days=7 * weeks_back)
+        for offset in range(5):
+            day = monday + dt.timedelta(days=offset)
+            week = await logbook.week_view(apprentice, contract_id, monday)
+            info = next(d for d in week.days if d.date == day)
+            if info.holiday_name or not info.in_contract:
+                continue
+            school = offset == 1
+            await logbook.set_day_status(apprentice, contract_id, monday, day, "school" if school else "company", "")
+            for category, text, duration in DEMO_SCHOOL_DAY if school else DEMO_DAY:
+                await logbook.add_entry(apprentice, contract_id, monday, day, category, text, duration)
+        await logbook.submit_week(apprentice, contract_id, monday)
+        if apprentice is finn and weeks_back == 4:
+            await signing.approve(markus, contract_id, monday)
+        if apprentice is finn and weeks_back == 3:
+            await signing.return_week(markus, contract_id, monday, "Bitte am Freitag genauer beschreiben, was Sie getestet haben.")

@@ -31,3 +31,12 @@ class Conflict(DomainError):
     def __init__(self, current: object | None) -> None:
         super().__init__("version conflict")
         self.current = current
+
+
+class StateConflict(DomainError):
+    """The object is not in a state that allows this action (any more), e.g. approving a week that
+    was returned meanwhile; `code` names the German message (HTTP 409)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code

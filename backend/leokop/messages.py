@@ -35,7 +35,7 @@ MESSAGES: dict[str, str] = {
     "contract_overlap": "Für diese Person gibt es in diesem Zeitraum bereits einen Ausbildungsvertrag.",
     "class_name_taken": "Diese Klasse gibt es an Ihrer Schule bereits.",
     # Logbook
-    "week_locked": "Diese Woche ist eingereicht oder abgezeichnet und kann nicht mehr geändert werden.",
+    "week_locked": "Diese Woche ist eingereicht oder abgezeichnet und kann nicht geändert werden – erst wenn sie zurückgegeben oder wieder geöffnet wird.",
     "week_in_future": "Eine Woche in der Zukunft kann noch nicht geschrieben werden.",
     "duration_invalid": "Bitte die Dauer als Stunden eingeben, z. B. 1:30, 2 oder 0,5.",
     "duration_positive": "Die Dauer muss größer als 0 sein.",
@@ -54,6 +54,21 @@ MESSAGES: dict[str, str] = {
     "file_too_large": "Die Datei ist größer als 10 MB. Bitte ein kleineres Foto oder PDF wählen.",
     "file_type": "Nur Fotos (JPEG, PNG, WebP) und PDF-Dateien sind möglich.",
     "status_changed_elsewhere": "Der Status dieses Tages wurde inzwischen auf einem anderen Gerät geändert. Hier sehen Sie den gespeicherten Stand – bitte bei Bedarf erneut wählen.",
+    # Signing
+    "week_not_submitted": "Diese Woche ist nicht eingereicht.",
+    "week_returned_meanwhile": "Diese Woche wurde inzwischen zurückgegeben.",
+    "week_approved_meanwhile": "Diese Woche wurde inzwischen abgezeichnet.",
+    "week_not_approved": "Diese Woche ist noch nicht abgezeichnet.",
+    "return_reason_required": "Bitte begründen, was überarbeitet werden soll.",
+    "reopen_reason_required": "Bitte begründen, warum die Woche wieder geöffnet wird.",
+    "nothing_selected": "Bitte mindestens eine Woche auswählen.",
+    "substitution_in_past": "Die Vertretung muss heute oder später enden.",
+    "substitution_too_long": "Eine Vertretung dauert höchstens ein Jahr.",
+    "audit_record_edited": "Ein Eintrag im Prüfprotokoll dieser Woche wurde nachträglich verändert.",
+    "signature_without_record": "Eine Unterschrift passt nicht zu ihrem Eintrag im Prüfprotokoll.",
+    "signature_missing": "Eine Unterschrift aus dem Prüfprotokoll fehlt in der Datenbank.",
+    "changed_after_approval": "Der Inhalt wurde nach der Abzeichnung verändert.",
+    "approval_missing": "Die Woche gilt als abgezeichnet, aber es gibt keine gültige Abzeichnung.",
     "entry_changed_elsewhere": "Dieser Eintrag wurde inzwischen auf einem anderen Gerät geändert.",
 }
 

@@ -54,8 +54,20 @@ POLICY: dict[str, dict[Role, Rule]] = {
         R.trainer: Rule.allow,
         R.instructor: Rule.allow,
         R.apprentice: Rule.allow,
+        # Object level (contracts.service.visible_contracts): teachers of the class with the
+        # apprentice's consent, guardians while the apprentice is a minor.
+        R.teacher: Rule.allow,
+        R.guardian: Rule.allow,
     },
     "log.write": {R.apprentice: Rule.allow},
+    # Signing: who may ever; whether now and for this week is signing.workflow's answer.
+    "review.inbox": {R.company_admin: Rule.allow, R.trainer: Rule.allow, R.instructor: Rule.allow},
+    "review.sign": {R.company_admin: Rule.allow, R.trainer: Rule.allow, R.instructor: Rule.allow},
+    "week.cosign": {R.teacher: Rule.allow},
+    "week.acknowledge": {R.guardian: Rule.allow},
+    "consent.manage": {R.apprentice: Rule.allow, R.company_admin: Rule.allow, R.trainer: Rule.allow},
+    "substitute.manage": {R.company_admin: Rule.allow, R.trainer: Rule.allow},
+    "notifications.view": {role: Rule.allow for role in ALL_ROLES},
     "school.manage": {R.school_admin: Rule.allow},
     "class.view": {R.school_admin: Rule.allow, R.teacher: Rule.allow},
     "outbox.view": {

@@ -10,11 +10,12 @@ from leokop.accounts.tables import (
     UserSession,
 )
 from leokop.audit.tables import AuditRecord
-from leokop.contracts.tables import Contract, ContractStaff
+from leokop.contracts.tables import Contract, ContractStaff, ReadingConsent
 from leokop.curriculum.tables import Occupation
 from leokop.logbook.tables import Attachment, Day, Entry, Phrase, Week
-from leokop.notifications.tables import MailMessage
-from leokop.organisations.tables import Company, School, SchoolClass
+from leokop.notifications.tables import MailMessage, Notification
+from leokop.organisations.tables import ClassTeacher, Company, School, SchoolClass
+from leokop.signing.tables import CommentTemplate, Signature, Substitution
 
 ALL_TABLES = [
     Occupation,
@@ -37,4 +38,10 @@ ALL_TABLES = [
     Phrase,
     Attachment,
     AuditRecord,
+    ClassTeacher,
+    ReadingConsent,
+    Signature,
+    Substitution,
+    CommentTemplate,
+    Notification,
 ]

@@ -43,6 +43,7 @@ class CurrentUser(msgspec.Struct, frozen=True):
     school_id: int | None
     school_name: str | None
     session_id: int | None = None  # None when signed in with an API token
+    unread: int = 0  # unread in-app notifications (counted in the session look-up, no extra query)
 
 
 class LoginForm(msgspec.Struct):

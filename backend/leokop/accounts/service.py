@@ -144,7 +144,8 @@ async def create_session(user_id: int) -> str:
 _SESSION_SQL = """
 SELECT s.id, s.created_at, s.last_seen_at,
        u.id AS user_id, u.email, u.display_name, u.role, u.is_active,
-       c.id AS company_id, c.name AS company_name, sc.id AS school_id, sc.name AS school_name
+       c.id AS company_id, c.name AS company_name, sc.id AS school_id, sc.name AS school_name,
+       (SELECT count(*) FROM notification n WHERE n."user" = u.id AND n.read_at IS NULL) AS unread
 FROM user_session s
 JOIN app_user u ON u.id = s."user"
 LEFT JOIN company c ON c.id = u.company
@@ -184,6 +185,7 @@ async def user_for_session(settings: Settings, token: str) -> CurrentUser | None
         school_id=row["school_id"],
         school_name=row["school_name"],
         session_id=row["id"],
+        unread=row["unread"],
     )
 
 

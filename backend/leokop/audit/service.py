@@ -35,6 +35,10 @@ async def append(
     """Add a record at the end of the contract's chain; returns its sequence number. Runs inside the
     caller's transaction (an immediate one on SQLite), and the unique (contract, seq) index makes a
     concurrent append on PostgreSQL fail instead of forking the chain."""
+    if AuditRecord._meta.db.engine_type == "postgres":
+        # Serialise appends per contract (two workers approving two weeks of one apprentice at once);
+        # SQLite's immediate write transactions are serial already.
+        await AuditRecord.raw("SELECT id FROM contract WHERE id = {} FOR UPDATE", contract_id)
     last = await AuditRecord.select(AuditRecord.seq, AuditRecord.hash).where(
         AuditRecord.contract == contract_id
     ).order_by(AuditRecord.seq, ascending=False).first()

@@ -33,7 +33,9 @@ async def contract_page(request: Request, contract_id: FromPath[int]) -> Respons
         request,
         "contracts/detail.html",
         contract=await service.get_contract(user, contract_id),
+        consent=await service.consent_of(contract_id),
         may_edit=await user_may(user, "contract.edit"),
+        may_consent=await user_may(user, "consent.manage"),
         log_forms=LOG_FORMS,
         log_modes=LOG_MODES,
     )
@@ -102,4 +104,12 @@ async def update_contract(request: Request, contract_id: FromPath[int]) -> Respo
     return await _save(request, contract_id)
 
 
-ROUTES = [contracts_page, contract_page, new_contract_page, edit_contract_page, create_contract, update_contract]
+@post("/contracts/{contract_id:int}/consent", opt={"action": "consent.manage"}, include_in_schema=False)
+async def set_consent(request: Request, contract_id: FromPath[int]) -> Response:
+    """The apprentice's consent to the school reading the log, or the company's withdrawal of it."""
+    form = await request.form()
+    await service.set_consent(request.scope["user"], contract_id, form.get("allow") == "1")
+    return redirect(request, f"/contracts/{contract_id}#einwilligung")
+
+
+ROUTES = [contracts_page, contract_page, new_contract_page, edit_contract_page, create_contract, update_contract, set_consent]

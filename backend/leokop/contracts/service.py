@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 from leokop.accounts.schemas import CurrentUser, Role
-from leokop.accounts.tables import User
+from leokop.accounts.tables import Guardianship, User
+from leokop.audit import service as audit
 from leokop.contracts.schemas import ContractForm, ContractRow, ContractView, StaffMember
-from leokop.contracts.tables import Contract, ContractStaff
+from leokop.contracts.tables import Contract, ContractStaff, ReadingConsent
 from leokop.curriculum.tables import Occupation
-from leokop.errors import NotFound, ValidationFailed
-from leokop.organisations.tables import School
-from leokop.timeutil import parse_duration, utcnow
+from leokop.errors import Forbidden, NotFound, ValidationFailed
+from leokop.organisations.tables import ClassTeacher, School
+from leokop.timeutil import parse_duration, today_berlin, utcnow
 
 MAX_CONTRACT_DAYS = 4 * 366
 
@@ -36,7 +37,32 @@ def visible_contracts(user: CurrentUser):
         return Contract.id.is_in(ContractStaff.select(ContractStaff.contract).where(ContractStaff.user == user.id))
     if user.role is Role.apprentice:
         return Contract.apprentice == user.id
+    if user.role is Role.teacher:
+        # Only the classes the teacher teaches, and only where the apprentice agreed and the company
+        # has not withdrawn it (K1): without that, the log does not exist for the teacher.
+        return Contract.school_class.is_in(
+            ClassTeacher.select(ClassTeacher.school_class).where(ClassTeacher.teacher == user.id)
+        ) & Contract.id.is_in(
+            ReadingConsent.select(ReadingConsent.contract).where(
+                ReadingConsent.apprentice_consented_at.is_not_null(), ReadingConsent.company_withdrawn_at.is_null()
+            )
+        )
+    if user.role is Role.guardian:
+        # A guardian's view ends on the apprentice's 18th birthday (L11).
+        return Contract.apprentice.is_in(
+            Guardianship.select(Guardianship.apprentice).where(
+                Guardianship.guardian == user.id, Guardianship.apprentice.birth_date > adulthood_cutoff(today_berlin())
+            )
+        )
     return None
+
+
+def adulthood_cutoff(today: dt.date) -> dt.date:
+    """Whoever was born after this date is a minor today (born on 29 Feb: adult from 1 March)."""
+    try:
+        return today.replace(year=today.year - 18)
+    except ValueError:  # today is 29 February
+        return today.replace(year=today.year - 18, day=28)
 
 
 async def list_contracts(user: CurrentUser) -> list[ContractRow]:
@@ -193,3 +219,37 @@ async def save_contract(user: CurrentUser, form: ContractForm, contract_id: int 
     ]
     await ContractStaff.insert(*staff)
     return contract_id
+
+
+# --- reading consent (K1) -------------------------------------------------------------------------
+
+
+async def consent_of(contract_id: int) -> dict:
+    """{"apprentice_consented_at": …, "company_withdrawn_at": …, "active": bool} of one contract."""
+    rows = await ReadingConsent.select(ReadingConsent.apprentice_consented_at, ReadingConsent.company_withdrawn_at).where(
+        ReadingConsent.contract == contract_id
+    )
+    row = rows[0] if rows else {"apprentice_consented_at": None, "company_withdrawn_at": None}
+    return {**row, "active": row["apprentice_consented_at"] is not None and row["company_withdrawn_at"] is None}
+
+
+async def set_consent(user: CurrentUser, contract_id: int, allow: bool) -> None:
+    """The apprentice agrees (or no longer agrees) that the class's teachers read the log; the company
+    withdraws that for its apprentice (or lifts its withdrawal). Recorded with time in the audit trail;
+    after a withdrawal the teachers see nothing of the log any more."""
+    contract = await get_contract(user, contract_id)
+    now = utcnow()
+    await ReadingConsent.insert(ReadingConsent(contract=contract_id, updated_at=now)).on_conflict(action="DO NOTHING")
+    if user.role is Role.apprentice and contract.apprentice_id == user.id:
+        column, action = ReadingConsent.apprentice_consented_at, "consent.granted" if allow else "consent.withdrawn"
+        value = now if allow else None
+    elif user.role in (Role.company_admin, Role.trainer):
+        column, action = ReadingConsent.company_withdrawn_at, "consent.company_allowed" if allow else "consent.company_withdrawn"
+        value = None if allow else now
+    else:
+        raise Forbidden()
+    current = await consent_of(contract_id)
+    if (current[column._meta.name] is None) == (value is None):
+        return  # nothing changes: no new audit record
+    await ReadingConsent.update({column: value, ReadingConsent.updated_at: now}).where(ReadingConsent.contract == contract_id)
+    await audit.append(contract_id, user, action, "consent")

@@ -1,4 +1,5 @@
-"""Tables of the contracts feature: the contract and the trainers and instructors assigned to it."""
+"""Tables of the contracts feature: the contract, the trainers and instructors assigned to it, and
+who has agreed that the school may read the log."""
 
 from piccolo.columns import Date, ForeignKey, Integer, Timestamptz, Varchar
 from piccolo.table import Table
@@ -31,3 +32,14 @@ class ContractStaff(Table):
     contract = ForeignKey(Contract, index=True)
     user = ForeignKey(User, index=True)
     kind = Varchar(length=12)  # trainer | instructor
+
+
+class ReadingConsent(Table):
+    """Whether the teachers of the apprentice's class may read the log (K1): the apprentice agrees,
+    the company can withdraw it for its apprentice. One row per contract; every change is also in the
+    audit trail with who and when."""
+
+    contract = ForeignKey(Contract, unique=True)
+    apprentice_consented_at = Timestamptz(null=True, default=None)
+    company_withdrawn_at = Timestamptz(null=True, default=None)
+    updated_at = Timestamptz()

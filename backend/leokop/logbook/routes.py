@@ -28,6 +28,7 @@ from leokop.logbook.schemas import (
     WeekSummaryOut,
 )
 from leokop.messages import message
+from leokop.signing import service as signing
 from leokop.timeutil import today_berlin
 from leokop.web.forms import errors_from, parse_form
 from leokop.web.pages import format_minutes, redirect, render
@@ -47,7 +48,8 @@ def week_url(contract_id: int, monday: dt.date, anchor: str = "") -> str:
     return f"/contracts/{contract_id}/log/{monday.isoformat()}" + (f"#{anchor}" if anchor else "")
 
 
-async def _week_page(request: Request, contract_id: int, monday: dt.date, status_code: int = 200, **context: Any) -> Response:
+async def week_page_response(request: Request, contract_id: int, monday: dt.date, status_code: int = 200, **context: Any) -> Response:
+    """The week page, with the review panel (signatures, history, integrity, the actions allowed now)."""
     user = _user(request)
     week = await service.week_view(user, contract_id, monday)
     phrases = await service.phrases_of(user) if week.editable else []
@@ -56,13 +58,25 @@ async def _week_page(request: Request, contract_id: int, monday: dt.date, status
         "logbook/week.html",
         status_code=status_code,
         week=week,
+        review=await signing.review(user, week),
         phrases=phrases,
         today=today_berlin(),
         statuses=calendar.DAY_STATUSES,
         categories=calendar.ENTRY_CATEGORIES,
         continue_day=request.query_params.get("weiter", ""),
+        done=request.query_params.get("erledigt", ""),
+        previous_review=_previous_review(request),
         **context,
     )
+
+
+def _previous_review(request: Request) -> str:
+    """After approving and moving on: a link back to the week just done (ids are checked when opened)."""
+    contract, monday = request.query_params.get("vertrag", ""), request.query_params.get("vorher", "")
+    try:
+        return week_url(int(contract), dt.date.fromisoformat(monday))
+    except ValueError:
+        return ""
 
 
 @get("/log", opt={"action": "log.write"}, include_in_schema=False)
@@ -101,14 +115,19 @@ async def jump(request: Request, contract_id: FromPath[int]) -> Response:
 
 @get(WEEK, opt={"action": "log.view"}, include_in_schema=False)
 async def week_page(request: Request, contract_id: FromPath[int], monday: FromPath[dt.date]) -> Response:
-    return await _week_page(request, contract_id, monday)
+    return await week_page_response(request, contract_id, monday)
 
 
 def _failure_response(request: Request, contract_id: int, monday: dt.date, failure: ValidationFailed, anchor: str, **context):
     """After a failed plain form: show the week again with the message next to the form."""
-    return _week_page(
-        request, contract_id, monday, status_code=422, errors=errors_from(failure), failed=anchor, **context
+    return week_page_response(
+        request, contract_id, monday, status_code=_status(failure), errors=errors_from(failure), failed=anchor, **context
     )
+
+
+def _status(failure: ValidationFailed) -> int:
+    """409 for a change to a signed or submitted week (it conflicts with the week's state), else 422."""
+    return 409 if isinstance(failure, service.WeekLocked) else 422
 
 
 @post(WEEK + "/entries", opt={"action": "log.write"}, include_in_schema=False)
@@ -117,7 +136,7 @@ async def add_entry(request: Request, contract_id: FromPath[int], monday: FromPa
     parsed = parse_form(EntryForm, form)
     anchor = f"new-{parsed.values.get('day') or 'week'}"
     if not parsed.ok:
-        return await _week_page(request, contract_id, monday, 422, errors=parsed.errors, failed=anchor, typed=parsed.values)
+        return await week_page_response(request, contract_id, monday, 422, errors=parsed.errors, failed=anchor, typed=parsed.values)
     data = parsed.data
     try:
         await service.add_entry(_user(request), contract_id, monday, data.day, data.category, data.text, data.duration)
@@ -157,7 +176,7 @@ async def update_entry(request: Request, contract_id: FromPath[int], monday: Fro
     if not parsed.ok:
         first = next(iter(parsed.errors.values()))
         if not _is_htmx(request):
-            return await _week_page(request, contract_id, monday, 422, errors=parsed.errors, failed=f"entry-{entry_id}")
+            return await week_page_response(request, contract_id, monday, 422, errors=parsed.errors, failed=f"entry-{entry_id}")
         return _save_state(request, None, "invalid", first, status_code=422, entry_id=entry_id)
     data = parsed.data
     try:
@@ -171,8 +190,8 @@ async def update_entry(request: Request, contract_id: FromPath[int], monday: Fro
     except ValidationFailed as failure:
         errors = errors_from(failure)
         if not _is_htmx(request):
-            return await _week_page(request, contract_id, monday, 422, errors=errors, failed=f"entry-{entry_id}")
-        return _save_state(request, None, "invalid", next(iter(errors.values())), status_code=422, entry_id=entry_id)
+            return await week_page_response(request, contract_id, monday, _status(failure), errors=errors, failed=f"entry-{entry_id}")
+        return _save_state(request, None, "invalid", next(iter(errors.values())), status_code=_status(failure), entry_id=entry_id)
     if not _is_htmx(request):
         return redirect(request, week_url(contract_id, monday, f"entry-{entry_id}"))
     return _save_state(request, entry, "saved", "", entry_id=entry_id, duration=format_minutes(entry.minutes))
@@ -187,7 +206,7 @@ async def delete_entry(request: Request, contract_id: FromPath[int], monday: Fro
             _user(request), contract_id, monday, entry_id, int(version) if str(version or "").isdigit() else None
         )
     except Conflict:
-        return await _week_page(request, contract_id, monday, 409, notice=message("entry_changed_elsewhere"))
+        return await week_page_response(request, contract_id, monday, 409, notice=message("entry_changed_elsewhere"))
     except ValidationFailed as failure:
         return await _failure_response(request, contract_id, monday, failure, "week")
     return redirect(request, week_url(contract_id, monday))
@@ -209,13 +228,13 @@ async def set_day_status(request: Request, contract_id: FromPath[int], monday: F
     parsed = parse_form(DayStatusForm, await request.form())
     anchor = f"day-{day.isoformat()}"
     if not parsed.ok:
-        return await _week_page(request, contract_id, monday, 422, errors=parsed.errors, failed=anchor)
+        return await week_page_response(request, contract_id, monday, 422, errors=parsed.errors, failed=anchor)
     try:
         await service.set_day_status(
             _user(request), contract_id, monday, day, parsed.data.status, parsed.data.note, parsed.data.version, check_version=True
         )
     except Conflict:
-        return await _week_page(request, contract_id, monday, 409, notice=message("status_changed_elsewhere"), failed=anchor)
+        return await week_page_response(request, contract_id, monday, 409, notice=message("status_changed_elsewhere"), failed=anchor)
     except ValidationFailed as failure:
         return await _failure_response(request, contract_id, monday, failure, anchor, typed=parsed.values)
     return redirect(request, week_url(contract_id, monday, anchor))
@@ -225,7 +244,7 @@ async def set_day_status(request: Request, contract_id: FromPath[int], monday: F
 async def set_week_status(request: Request, contract_id: FromPath[int], monday: FromPath[dt.date]) -> Response:
     parsed = parse_form(WeekStatusForm, await request.form())
     if not parsed.ok:
-        return await _week_page(request, contract_id, monday, 422, errors=parsed.errors, failed="week-status")
+        return await week_page_response(request, contract_id, monday, 422, errors=parsed.errors, failed="week-status")
     try:
         await service.set_week_status(_user(request), contract_id, monday, parsed.data.status, parsed.data.note)
     except ValidationFailed as failure:
@@ -257,7 +276,7 @@ async def submit(request: Request, contract_id: FromPath[int], monday: FromPath[
     try:
         await service.submit_week(_user(request), contract_id, monday)
     except service.SubmitBlocked:
-        return await _week_page(request, contract_id, monday, 422, submit_failed=True, failed="submit")
+        return await week_page_response(request, contract_id, monday, 422, submit_failed=True, failed="submit")
     except ValidationFailed as failure:
         return await _failure_response(request, contract_id, monday, failure, "submit")
     return redirect(request, week_url(contract_id, monday) + "?eingereicht=1")
@@ -371,6 +390,8 @@ API = "/api/v1/contracts/{contract_id:int}"
 
 
 def _api_error(failure: ValidationFailed) -> HTTPException:
+    if isinstance(failure, service.WeekLocked):
+        return HTTPException(status_code=409, detail=message("week_locked"), extra={"errors": errors_from(failure)})
     return HTTPException(status_code=422, detail="Die Daten sind ungültig.", extra={"errors": errors_from(failure)})
 
 

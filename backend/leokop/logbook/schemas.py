@@ -73,12 +73,16 @@ class AttachmentView(msgspec.Struct, frozen=True):
     content_type: str
     size: int
     has_thumbnail: bool
+    sha256: str
 
 
 class WeekView(msgspec.Struct, frozen=True):
     """Everything the week page shows, fetched in a constant number of queries."""
 
     contract_id: int
+    week_id: int | None  # None until the first save creates the sheet
+    apprentice_id: int
+    company_id: int
     apprentice_name: str
     company_name: str
     occupation_name: str

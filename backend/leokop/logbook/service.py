@@ -18,9 +18,17 @@ from leokop.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from leokop.logbook import calendar, files
 from leokop.logbook.schemas import AttachmentView, DayView, EntryView, GapWeek, WeekView
 from leokop.logbook.tables import Attachment, Day, Entry, Phrase, Week
+from leokop.signing.workflow import Action, Relation, allowed_actions
 from leokop.timeutil import parse_duration, today_berlin, utcnow
 
 EDITABLE_STATES = ("draft", "returned")
+
+
+class WeekLocked(ValidationFailed):
+    """The week is submitted or approved: changing it is refused (HTTP 409) until it is returned or reopened."""
+
+    def __init__(self) -> None:
+        super().__init__({"week": "week_locked"})
 
 
 class SubmitBlocked(ValidationFailed):
@@ -44,6 +52,7 @@ async def log_contract(user: CurrentUser, contract_id: int) -> dict:
         c.id,
         c.apprentice.id.as_alias("apprentice_id"),
         c.apprentice.display_name.as_alias("apprentice_name"),
+        c.company.as_alias("company_id"),
         c.company.name.as_alias("company_name"),
         c.company.state.as_alias("state"),
         c.occupation.name_neutral.as_alias("occupation_name"),
@@ -121,6 +130,7 @@ _ATTACHMENT_COLUMNS = (
     Attachment.content_type,
     Attachment.size,
     Attachment.has_thumbnail,
+    Attachment.sha256,
 )
 
 
@@ -163,6 +173,9 @@ def _assemble(user, contract, info, week, days_rows, entries, attachments) -> We
     last_monday = calendar.monday_of(contract["end_date"])
     return WeekView(
         contract_id=contract["id"],
+        week_id=week["id"] if week else None,
+        apprentice_id=contract["apprentice_id"],
+        company_id=contract["company_id"],
         apprentice_name=contract["apprentice_name"],
         company_name=contract["company_name"],
         occupation_name=contract["occupation_name"],
@@ -179,7 +192,7 @@ def _assemble(user, contract, info, week, days_rows, entries, attachments) -> We
         days=days,
         week_entries=by_day.get(None, []),
         total_minutes=calendar.week_total(entries),
-        editable=may_edit(user, contract) and state in (*EDITABLE_STATES, "missing"),
+        editable=may_edit(user, contract) and Action.edit in allowed_actions(Relation.apprentice, state),
         previous_monday=info.monday - dt.timedelta(days=7) if info.monday > first_monday else None,
         next_monday=info.monday + dt.timedelta(days=7) if info.monday < last_monday else None,
         problems=problems,
@@ -234,8 +247,8 @@ async def _editable_week(user: CurrentUser, contract_id: int, monday: dt.date) -
         Week(contract=contract_id, monday=monday, state="draft", created_at=now, updated_at=now)
     ).on_conflict(action="DO NOTHING")
     week = (await Week.select(Week.id, Week.state).where(Week.contract == contract_id, Week.monday == monday))[0]
-    if week["state"] not in EDITABLE_STATES:
-        raise ValidationFailed({"week": "week_locked"})
+    if Action.edit not in allowed_actions(Relation.apprentice, week["state"]):
+        raise WeekLocked()
     return contract, info, week["id"]
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import jinja2
 import msgspec
 
-from leokop.notifications.tables import MailMessage
+from leokop.notifications.tables import MailMessage, Notification
 from leokop.settings import PROJECT_ROOT, Settings
 from leokop.timeutil import utcnow
 
@@ -157,3 +157,25 @@ async def run_mail_worker(settings: Settings, stop: asyncio.Event, interval_seco
             await asyncio.wait_for(stop.wait(), timeout=interval_seconds)
         except asyncio.TimeoutError:
             pass
+
+
+# --- in-app notifications ------------------------------------------------------------------------
+
+
+async def notify(user_id: int, kind: str, title: str, url: str) -> None:
+    """Tell a user about an event, in the caller's transaction (so it exists exactly when the event does)."""
+    await Notification.insert(Notification(user=user_id, kind=kind, title=title[:200], url=url, created_at=utcnow()))
+
+
+async def recent(user_id: int, limit: int = 50) -> list[dict]:
+    return await Notification.select(
+        Notification.id, Notification.kind, Notification.title, Notification.url, Notification.created_at, Notification.read_at
+    ).where(Notification.user == user_id).order_by(Notification.id, ascending=False).limit(limit)
+
+
+async def mark_read(user_id: int, notification_id: int | None = None) -> None:
+    """Mark one (or, with None, every) notification of the user as read."""
+    query = Notification.update({Notification.read_at: utcnow()}).where(Notification.user == user_id, Notification.read_at.is_null())
+    if notification_id is not None:
+        query = query.where(Notification.id == notification_id)
+    await query

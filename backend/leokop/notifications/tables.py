@@ -1,8 +1,9 @@
-"""Tables of the notifications feature: the e-mail outbox."""
+"""Tables of the notifications feature: the e-mail outbox and the in-app notifications."""
 
 from piccolo.columns import ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
+from leokop.accounts.tables import User
 from leokop.organisations.tables import Company, School
 
 
@@ -19,3 +20,15 @@ class MailMessage(Table):
     attempts = Integer(default=0)
     next_attempt_at = Timestamptz(null=True, default=None)
     last_error = Varchar(length=300, default="")
+
+
+class Notification(Table):
+    """An event for one user (week returned, approved, …) shown in the app; push comes later and
+    sends the same rows. Title and URL only: the page shows the details to whoever may see them."""
+
+    user = ForeignKey(User, index=True)
+    kind = Varchar(length=30)
+    title = Varchar(length=200)
+    url = Varchar(length=300)
+    created_at = Timestamptz()
+    read_at = Timestamptz(null=True, default=None)

@@ -10,6 +10,7 @@ from litestar import Request, Response, get, post
 from leokop.accounts.schemas import Role
 from leokop.errors import ValidationFailed
 from leokop.organisations import service
+from leokop.signing import service as signing
 from leokop.organisations.schemas import (
     STATES,
     AssignForm,
@@ -132,6 +133,9 @@ async def _class_page(request: Request, class_id: int, status_code: int = 200, *
         school_class=school_class,
         members=await service.class_members(user, class_id),
         unassigned=await service.unassigned_registrations(user) if may_manage else [],
+        teachers=await service.class_teachers(user, class_id),
+        school_teachers=await service.school_teachers(user) if may_manage else [],
+        logs=await signing.class_overview(user, class_id),
         may_manage=may_manage,
         **context,
     )
@@ -160,7 +164,26 @@ async def remove_member(request: Request, class_id: FromPath[int], contract_id: 
     return redirect(request, f"/classes/{class_id}")
 
 
+@post("/classes/{class_id:int}/teachers", opt={"action": "school.manage"}, include_in_schema=False)
+async def assign_teacher(request: Request, class_id: FromPath[int]) -> Response:
+    form = await request.form()
+    teacher = str(form.get("teacher_id") or "")
+    try:
+        await service.assign_teacher(request.scope["user"], class_id, int(teacher) if teacher.isdigit() else 0)
+    except ValidationFailed as failure:
+        return await _class_page(request, class_id, 422, errors=errors_from(failure), failed="teachers")
+    return redirect(request, f"/classes/{class_id}#lehrkraefte")
+
+
+@post("/classes/{class_id:int}/teachers/{user_id:int}/remove", opt={"action": "school.manage"}, include_in_schema=False)
+async def remove_teacher(request: Request, class_id: FromPath[int], user_id: FromPath[int]) -> Response:
+    await service.remove_teacher(request.scope["user"], class_id, user_id)
+    return redirect(request, f"/classes/{class_id}#lehrkraefte")
+
+
 ROUTES = [
+    assign_teacher,
+    remove_teacher,
     register_page,
     register_company,
     register_school,

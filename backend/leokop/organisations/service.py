@@ -19,7 +19,7 @@ from leokop.organisations.schemas import (
     SchoolClassForm,
     SchoolClassRow,
 )
-from leokop.organisations.tables import Company, School, SchoolClass
+from leokop.organisations.tables import ClassTeacher, Company, School, SchoolClass
 from leokop.settings import Settings
 from leokop.timeutil import utcnow
 
@@ -169,3 +169,32 @@ async def remove_from_class(user: CurrentUser, class_id: int, contract_id: int) 
     if not done:
         raise NotFound()
 
+
+
+# --- teachers of a class ------------------------------------------------------------------------
+
+
+async def class_teachers(user: CurrentUser, class_id: int) -> list[dict]:
+    await school_class(user, class_id)
+    return await ClassTeacher.select(
+        ClassTeacher.teacher.as_alias("id"), ClassTeacher.teacher.display_name.as_alias("display_name")
+    ).where(ClassTeacher.school_class == class_id).order_by(ClassTeacher.teacher.display_name)
+
+
+async def school_teachers(user: CurrentUser) -> list[dict]:
+    return await User.select(User.id, User.display_name).where(
+        User.school == _school_of(user), User.role == Role.teacher.value, User.is_active.eq(True)
+    ).order_by(User.display_name)
+
+
+async def assign_teacher(user: CurrentUser, class_id: int, teacher_id: int) -> None:
+    await school_class(user, class_id)
+    if not await User.exists().where(User.id == teacher_id, User.school == _school_of(user), User.role == Role.teacher.value):
+        raise ValidationFailed({"teacher_id": "invalid_choice"})
+    if not await ClassTeacher.exists().where(ClassTeacher.school_class == class_id, ClassTeacher.teacher == teacher_id):
+        await ClassTeacher.insert(ClassTeacher(school_class=class_id, teacher=teacher_id, created_at=utcnow()))
+
+
+async def remove_teacher(user: CurrentUser, class_id: int, teacher_id: int) -> None:
+    await school_class(user, class_id)
+    await ClassTeacher.delete().where(ClassTeacher.school_class == class_id, ClassTeacher.teacher == teacher_id)

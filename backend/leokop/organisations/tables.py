@@ -3,6 +3,8 @@
 from piccolo.columns import ForeignKey, Integer, Timestamptz, Varchar
 from piccolo.table import Table
 
+from piccolo.columns.reference import LazyTableReference
+
 from leokop.curriculum.tables import Occupation
 
 
@@ -31,4 +33,13 @@ class SchoolClass(Table):
     name = Varchar(length=60)
     occupation = ForeignKey(Occupation, null=True)
     start_year = Integer()
+    created_at = Timestamptz()
+
+
+class ClassTeacher(Table):
+    """A teacher who teaches a class (and so may read the logs of its apprentices who agreed)."""
+
+    school_class = ForeignKey(SchoolClass, index=True)
+    # Lazy: accounts.tables imports this module (users belong to companies and schools).
+    teacher = ForeignKey(LazyTableReference("User", module_path="leokop.accounts.tables"), index=True)
     created_at = Timestamptz()

@@ -18,7 +18,8 @@ from litestar.exceptions import (
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-from leokop.errors import Forbidden, NotFound
+from leokop.errors import Forbidden, NotFound, StateConflict
+from leokop.messages import message
 from leokop.web.pages import render
 
 log = logging.getLogger("leokop.errors")
@@ -29,6 +30,7 @@ TITLES = {
     403: "Keine Berechtigung",
     404: "Seite nicht gefunden",
     405: "Diese Aktion ist hier nicht möglich",
+    409: "Das geht gerade nicht",
     413: "Die Datei ist zu groß",
     429: "Zu viele Anfragen",
     500: "Ein Fehler ist aufgetreten",
@@ -114,6 +116,11 @@ def handle_forbidden(request: Request, exc: Exception) -> Response:
     return error_page(request, 403)
 
 
+def handle_state_conflict(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StateConflict)
+    return error_page(request, 409, message(exc.code))
+
+
 def handle_server_error(request: Request, exc: Exception) -> Response:
     log.error("unhandled error", exc_info=exc)
     return error_page(request, HTTP_500_INTERNAL_SERVER_ERROR)
@@ -124,5 +131,6 @@ EXCEPTION_HANDLERS = {
     NotFound: handle_not_found,
     NotFoundException: handle_http_exception,
     Forbidden: handle_forbidden,
+    StateConflict: handle_state_conflict,
     Exception: handle_server_error,
 }

@@ -89,6 +89,8 @@ def navigation(user: CurrentUser | None, path: str = "/") -> list[tuple[str, str
     items: list[tuple[str, str]] = [("/", "Start")]
     if role is Role.apprentice:
         items.append(("/log", "Nachweis"))
+    if role in (Role.company_admin, Role.trainer, Role.instructor):
+        items.append(("/freigaben", "Freigaben"))
     if role in (Role.company_admin, Role.trainer, Role.instructor, Role.apprentice):
         items.append(("/contracts", "Verträge" if role is not Role.apprentice else "Mein Vertrag"))
     if role in (Role.company_admin, Role.trainer, Role.school_admin):
