@@ -78,3 +78,18 @@ def run(client):
 @pytest.fixture
 def csrf_cookie_name() -> str:
     return CSRF_COOKIE
+
+
+@pytest.fixture
+def count_queries(app, monkeypatch):
+    """Every SQL statement the app runs (PostgresEngine has __slots__: patch the class)."""
+    engine_class = type(app.state.engine)
+    original = engine_class.run_querystring
+    seen = []
+
+    async def counting(self, querystring, in_pool=False):
+        seen.append(str(querystring)[:80])
+        return await original(self, querystring, in_pool=in_pool)
+
+    monkeypatch.setattr(engine_class, "run_querystring", counting)
+    return seen

@@ -138,10 +138,16 @@ def check(args: argparse.Namespace) -> None:
 
 
 def verify(args: argparse.Namespace) -> None:
-    """Check every contract's audit chain; exit 1 and name each broken record if one is broken."""
+    """Check every contract's audit chain and every signed week against its signatures and the
+    current content; exit 1 and name each problem if there is one."""
     from leokop.audit.service import verify as verify_chains
+    from leokop.messages import message
+    from leokop.signing.service import verify_signatures
 
-    checked, problems = asyncio.run(_with_database(_settings(), verify_chains))
+    async def both():
+        return await verify_chains(), await verify_signatures()
+
+    (checked, problems), (weeks, week_problems) = asyncio.run(_with_database(_settings(), both))
     texts = {
         "edited": "wurde verändert",
         "missing": "fehlt (gelöscht)",
@@ -150,9 +156,15 @@ def verify(args: argparse.Namespace) -> None:
     }
     for problem in problems:
         print(f"Vertrag {problem.contract_id}, Eintrag {problem.seq}: {texts[problem.problem]}")
-    if problems:
-        sys.exit(f"Integrität verletzt: {len(problems)} Problem(e) in {checked} Protokolleinträgen.")
-    print(f"Integrität geprüft: {checked} Protokolleinträge, alle Ketten unverändert.")
+    for problem in week_problems:
+        week = f"KW {problem.monday.isocalendar()[1]}/{problem.monday.isocalendar()[0]} ({problem.monday.strftime('%d.%m.%Y')})"
+        print(f"Vertrag {problem.contract_id}, {week}: {message(problem.problem)}")
+    if problems or week_problems:
+        sys.exit(
+            f"Integrität verletzt: {len(problems)} Problem(e) in {checked} Protokolleinträgen, "
+            f"{len(week_problems)} Problem(e) in {weeks} unterschriebenen Wochen."
+        )
+    print(f"Integrität geprüft: {checked} Protokolleinträge, alle Ketten unverändert; {weeks} unterschriebene Wochen, alle Unterschriften passen zum Inhalt.")
 
 
 def serve(args: argparse.Namespace) -> None:

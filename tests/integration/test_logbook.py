@@ -263,19 +263,6 @@ def test_others_see_a_log_only_within_their_company_and_never_write(client, finn
     assert add(client, finn, "Vom Ausbilder").status_code == 403
 
 
-@pytest.fixture
-def count_queries(app, monkeypatch):
-    """Every SQL statement the app runs (PostgresEngine has __slots__: patch the class)."""
-    engine_class = type(app.state.engine)
-    original = engine_class.run_querystring
-    seen = []
-
-    async def counting(self, querystring, in_pool=False):
-        seen.append(str(querystring)[:80])
-        return await original(self, querystring, in_pool=in_pool)
-
-    monkeypatch.setattr(engine_class, "run_querystring", counting)
-    return seen
 
 
 def test_the_week_page_runs_the_same_number_of_queries_for_1_or_30_entries(client, finn, count_queries):

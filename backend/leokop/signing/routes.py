@@ -86,11 +86,19 @@ async def approve(request: Request, contract_id: FromPath[int], monday: FromPath
     return await _after_review(request, contract_id, monday, "abgezeichnet")
 
 
+def _reason_errors(errors: dict[str, str], code: str) -> dict[str, str]:
+    """An empty reason gets the message that says what the reason is for, not just "Bitte ausfüllen"."""
+    if errors.get("reason") == message("required"):
+        return {**errors, "reason": message(code)}
+    return errors
+
+
 @post(WEEK + "/return", opt={"action": "review.sign"}, include_in_schema=False)
 async def return_week(request: Request, contract_id: FromPath[int], monday: FromPath[dt.date]) -> Response:
     parsed = parse_form(ReasonForm, await request.form())
     if not parsed.ok:
-        return await week_page_response(request, contract_id, monday, 422, errors=parsed.errors, failed="return", typed=parsed.values)
+        errors = _reason_errors(parsed.errors, "return_reason_required")
+        return await week_page_response(request, contract_id, monday, 422, errors=errors, failed="return", typed=parsed.values)
     user = _user(request)
     try:
         await service.return_week(user, contract_id, monday, parsed.data.reason)
@@ -109,7 +117,8 @@ async def return_week(request: Request, contract_id: FromPath[int], monday: From
 async def reopen(request: Request, contract_id: FromPath[int], monday: FromPath[dt.date]) -> Response:
     parsed = parse_form(ReasonForm, await request.form())
     if not parsed.ok:
-        return await week_page_response(request, contract_id, monday, 422, errors=parsed.errors, failed="reopen", typed=parsed.values)
+        errors = _reason_errors(parsed.errors, "reopen_reason_required")
+        return await week_page_response(request, contract_id, monday, 422, errors=errors, failed="reopen", typed=parsed.values)
     try:
         await service.reopen(_user(request), contract_id, monday, parsed.data.reason)
     except StateConflict as conflict:
