@@ -13,6 +13,7 @@ MESSAGES: dict[str, str] = {
     "invalid_choice": "Bitte einen der angebotenen Werte wählen.",
     "invalid_email": "Bitte eine gültige E-Mail-Adresse eingeben.",
     "invalid": "Diese Eingabe ist ungültig.",
+    "invalid_characters": "Der Text enthält ein Steuerzeichen, das nicht gespeichert werden kann. Bitte entfernen.",
     # Accounts
     "login_failed": "E-Mail-Adresse oder Passwort ist falsch.",
     "login_locked": "Zu viele Fehlversuche. Bitte warten Sie {minutes} Minuten und versuchen Sie es dann erneut.",

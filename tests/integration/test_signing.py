@@ -432,3 +432,13 @@ def test_reviewer_pages_and_api_answer_per_role(client, run):
     login(client, APPRENTICE)
     review = client.get(f"/api/v1/contracts/{contract}/weeks/{MONDAY}/review").json()
     assert review["relation"] == "apprentice" and review["actions"] == [] and [h["action"] for h in review["history"]] == ["week.submitted"]
+
+
+def test_a_nul_character_never_reaches_the_database(client, run):
+    contract = contract_of(run, APPRENTICE)
+    login(client, APPRENTICE)
+    response = api(client, "POST", f"/api/v1/contracts/{contract}/weeks/{MONDAY}/entries", {"day": MONDAY.isoformat(), "category": "company", "text": "a\x00b", "minutes": 60})
+    assert response.status_code == 422 and "Steuerzeichen" in str(response.json())
+    form = post(client, week_url(contract) + "/entries", {"day": MONDAY.isoformat(), "category": "company", "text": "Schalt\x00plan", "duration": "1"})
+    assert form.status_code == 303
+    assert run(Entry.select(Entry.text).where(Entry.week.contract == contract).first)["text"] == "Schaltplan"

@@ -254,6 +254,8 @@ async def _editable_week(user: CurrentUser, contract_id: int, monday: dt.date) -
 
 def _check_entry(info: calendar.WeekInfo, log_mode: str, day: dt.date | None, text: str, duration: str) -> int:
     errors: dict[str, str] = {}
+    if "\x00" in text:  # API bodies: PostgreSQL refuses NUL in text, and nobody means to type it
+        errors["text"] = "invalid_characters"
     minutes = parse_duration(duration)
     if minutes is None:
         errors["duration"] = "duration_invalid"
@@ -524,7 +526,14 @@ async def submit_week(user: CurrentUser, contract_id: int, monday: dt.date) -> N
     view = await week_view(user, contract_id, monday)
     if view.problems:
         raise SubmitBlocked(view.problems)
-    _, _, week_id = await _editable_week(user, contract_id, monday)
+    try:
+        _, _, week_id = await _editable_week(user, contract_id, monday)
+    except WeekLocked:
+        # Another device submitted it a moment ago (two workers, PostgreSQL): that is the same wish.
+        now = await Week.select(Week.state).where(Week.contract == contract_id, Week.monday == monday)
+        if now and now[0]["state"] == "submitted":
+            return
+        raise
     submitted = await Week.update({Week.state: "submitted", Week.submitted_at: utcnow(), Week.updated_at: utcnow()}).where(
         Week.id == week_id, Week.state.is_in(list(EDITABLE_STATES))
     ).returning(Week.id)

@@ -297,7 +297,7 @@ async def _contracts(ids: Iterable[int]) -> dict[int, dict]:
 
 async def return_week(user: CurrentUser, contract_id: int, monday: dt.date, reason: str) -> None:
     """Return (zurückgeben) a submitted week with a reason the apprentice sees."""
-    reason = reason.strip()
+    reason = reason.replace("\x00", "").strip()
     if not reason:
         raise ValidationFailed({"reason": "return_reason_required"})
     if len(reason) > MAX_REASON:
@@ -333,7 +333,7 @@ async def return_week(user: CurrentUser, contract_id: int, monday: dt.date, reas
 
 async def reopen(user: CurrentUser, contract_id: int, monday: dt.date, reason: str) -> None:
     """Reopen an approved week for changes: the approval is voided (kept in the history) and logged."""
-    reason = reason.strip()
+    reason = reason.replace("\x00", "").strip()
     if not reason:
         raise ValidationFailed({"reason": "reopen_reason_required"})
     if len(reason) > MAX_REASON:

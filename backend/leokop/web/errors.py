@@ -18,6 +18,8 @@ from litestar.exceptions import (
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from asyncpg.exceptions import CharacterNotInRepertoireError
+
 from leokop.errors import Forbidden, NotFound, StateConflict
 from leokop.messages import message
 from leokop.web.pages import render
@@ -31,6 +33,7 @@ TITLES = {
     404: "Seite nicht gefunden",
     405: "Diese Aktion ist hier nicht möglich",
     409: "Das geht gerade nicht",
+    422: "Die Eingabe ist ungültig",
     413: "Die Datei ist zu groß",
     429: "Zu viele Anfragen",
     500: "Ein Fehler ist aufgetreten",
@@ -121,6 +124,11 @@ def handle_state_conflict(request: Request, exc: Exception) -> Response:
     return error_page(request, 409, message(exc.code))
 
 
+def handle_bad_characters(request: Request, exc: Exception) -> Response:
+    """Last line of defence for text PostgreSQL refuses (NUL) in a field no rule checked: a 422, not a 500."""
+    return error_page(request, 422, message("invalid_characters"))
+
+
 def handle_server_error(request: Request, exc: Exception) -> Response:
     log.error("unhandled error", exc_info=exc)
     return error_page(request, HTTP_500_INTERNAL_SERVER_ERROR)
@@ -132,5 +140,6 @@ EXCEPTION_HANDLERS = {
     NotFoundException: handle_http_exception,
     Forbidden: handle_forbidden,
     StateConflict: handle_state_conflict,
+    CharacterNotInRepertoireError: handle_bad_characters,
     Exception: handle_server_error,
 }

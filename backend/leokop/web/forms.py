@@ -98,7 +98,8 @@ def parse_form(struct_type: type[msgspec.Struct], form: Mapping[str, Any]) -> Fo
             converted[name] = values[name]
             continue
         raw = form.get(name, "")
-        raw = raw if isinstance(raw, str) else ""
+        # NUL is never typed on purpose, and PostgreSQL refuses it in text: drop it here.
+        raw = raw.replace("\x00", "") if isinstance(raw, str) else ""
         values[name] = raw
         if raw.strip() == "":
             if optional:
