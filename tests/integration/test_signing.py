@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 
+from leokop import policy
 from leokop.accounts.service import load_user
 from leokop.accounts.tables import User
 from leokop.audit import service as audit
@@ -18,6 +19,7 @@ from leokop.notifications.tables import Notification
 from leokop.signing import content as signed_content
 from leokop.signing import service as signing
 from leokop.signing.tables import Signature, Substitution
+from leokop.signing.workflow import Action, Relation, allowed_actions, ever_allowed
 from leokop.timeutil import today_berlin, utcnow
 from tests.helpers import (
     APPRENTICE,
@@ -442,3 +444,82 @@ def test_a_nul_character_never_reaches_the_database(client, run):
     form = post(client, week_url(contract) + "/entries", {"day": MONDAY.isoformat(), "category": "company", "text": "Schalt\x00plan", "duration": "1"})
     assert form.status_code == 303
     assert run(Entry.select(Entry.text).where(Entry.week.contract == contract).first)["text"] == "Schaltplan"
+
+
+# Each demo person's relation to Finn's contract (None: the contract is not visible to them).
+RELATIONS = {
+    APPRENTICE: Relation.apprentice,
+    TRAINER: Relation.trainer,
+    INSTRUCTOR: Relation.instructor,
+    COMPANY_ADMIN: Relation.company_admin,
+    OTHER_TRAINER: Relation.colleague,
+    TEACHER: Relation.teacher,
+    GUARDIAN: None,
+    SMALL_TRAINER: None,
+}
+ROUTE_OF = {Action.approve: "approve", Action.return_: "return", Action.reopen: "reopen", Action.cosign: "cosign", Action.acknowledge: "acknowledge"}
+POLICY_OF = {Action.approve: "review.sign", Action.return_: "review.sign", Action.reopen: "review.sign", Action.cosign: "week.cosign", Action.acknowledge: "week.acknowledge"}
+
+
+@pytest.mark.parametrize("week_state", ["draft", "submitted", "approved"])
+def test_pages_and_api_answer_exactly_what_the_workflow_allows(client, run, week_state):
+    """The walk over every signing route × person for one week state: offered actions (page and API)
+    are the workflow's; a refused action answers 403 (never for this person), 409 (not in this state)
+    or 404 (not visible), and changes nothing."""
+    contract = contract_of(run, APPRENTICE)
+    apprentice = as_user(run, APPRENTICE)
+    run(logbook.set_week_status, apprentice, contract, MONDAY, "vacation", "")
+    if week_state != "draft":
+        run(logbook.submit_week, apprentice, contract, MONDAY)
+    if week_state == "approved":
+        run(signing.approve, as_user(run, TRAINER), contract, MONDAY)
+    for email, relation in RELATIONS.items():
+        login(client, email)
+        allowed = allowed_actions(relation, week_state) if relation else frozenset()
+        review = client.get(f"/api/v1/contracts/{contract}/weeks/{MONDAY}/review")
+        if relation is None:
+            assert review.status_code == 404, email
+        else:
+            assert set(review.json()["actions"]) == {a.value for a in allowed}, email
+        for action, route in ROUTE_OF.items():
+            if action in allowed:
+                continue
+            user = as_user(run, email)
+            if not policy.can(user, POLICY_OF[action]):
+                expected = 403
+            elif relation is None:
+                expected = 404
+            elif week_state == "approved" and action is Action.approve and ever_allowed(relation, action):
+                expected = 303  # approving an approved week again is harmless, not an error
+            else:
+                expected = 409 if ever_allowed(relation, action) else 403
+            response = post(client, f"{week_url(contract)}/{route}", {"reason": "Grund"})
+            assert response.status_code == expected, (email, action, response.status_code)
+            assert state(run, contract) == week_state
+        logout(client)
+
+
+def test_the_class_overview_runs_the_same_queries_for_one_or_many_apprentices(client, run, count_queries):
+    finn = write_and_submit(run)
+    class_id = run(Contract.select(Contract.school_class).where(Contract.id == finn).first)["school_class"]
+    login(client, TEACHER)
+    count_queries.clear()
+    assert client.get(f"/classes/{class_id}").status_code == 200
+    few = len(count_queries)
+    mia = write_and_submit(run, APPRENTICE_2)
+    run(ReadingConsent.insert(ReadingConsent(contract=mia, apprentice_consented_at=utcnow(), updated_at=utcnow())))
+    write_and_submit(run, APPRENTICE_2, monday=SECOND)
+    count_queries.clear()
+    page = client.get(f"/classes/{class_id}").text
+    assert len(count_queries) == few, count_queries
+    assert page.count("zur Gegenzeichnung") == 2 and "Keine Einwilligung" not in page
+
+
+def test_start_pages_show_what_waits(client, run):
+    write_and_submit(run)
+    login(client, TRAINER)
+    assert "1 Woche wartet" in client.get("/").text
+    logout(client)
+    login(client, GUARDIAN)
+    page = client.get("/").text
+    assert "Lena Wolf" in page and "Finn Schneider" not in page

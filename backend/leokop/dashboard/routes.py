@@ -8,6 +8,7 @@ from litestar.response import Redirect
 from leokop.accounts.schemas import Role
 from leokop.contracts import service as contracts
 from leokop.logbook import service as logbook
+from leokop.signing import service as signing
 from leokop.web.pages import render
 
 
@@ -23,6 +24,7 @@ async def start_page(request: Request) -> Response:
         request,
         "dashboard/start.html",
         contracts=await contracts.list_contracts(user),
+        inbox=await signing.inbox(user) if user.role in (Role.trainer, Role.instructor, Role.company_admin) else None,
         welcome=request.query_params.get("willkommen") == "1",
     )
 

@@ -98,7 +98,10 @@ async def overview(request: Request, contract_id: FromPath[int]) -> Response:
     for week in weeks:
         years.setdefault(week.training_year, []).append(week)
     counts = {state: sum(1 for w in weeks if w.state == state) for state in ("missing", "draft", "returned", "submitted", "approved")}
-    return render(request, "logbook/overview.html", contract=contract, years=years, counts=counts)
+    return render(
+        request, "logbook/overview.html", contract=contract, years=years, counts=counts,
+        acknowledged=request.query_params.get("zur-kenntnis", ""),
+    )
 
 
 @get("/contracts/{contract_id:int}/log/go", opt={"action": "log.view"}, include_in_schema=False)
