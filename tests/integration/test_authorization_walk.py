@@ -189,14 +189,17 @@ def test_people_of_another_organisation_cannot_be_reinvited(client, run):
 # Written out by hand (not derived from the policy), so that a careless edit of the policy table
 # cannot silently widen access: these pairs must stay denied.
 NEVER_ALLOWED = {
-    "apprentice": ("contract.edit", "people.view", "people.invite", "organisation.manage", "school.manage", "class.view", "outbox.view", "company.manage"),
-    "guardian": ("contract.view", "contract.edit", "people.view", "class.view", "outbox.view"),
-    "teacher": ("contract.view", "contract.edit", "people.invite", "school.manage", "outbox.view", "company.manage"),
-    "instructor": ("contract.edit", "people.invite", "people.view", "company.manage", "outbox.view"),
-    "trainer": ("people.invite", "company.manage", "outbox.view", "organisation.manage", "school.manage"),
-    "school_admin": ("contract.view", "contract.edit", "company.manage", "organisation.manage"),
-    "company_admin": ("school.manage", "class.view", "organisation.manage"),
-    "admin": ("contract.view", "contract.edit", "class.view"),
+    "apprentice": ("contract.edit", "people.view", "people.invite", "organisation.manage", "school.manage", "class.view", "outbox.view", "company.manage",
+                   "review.inbox", "review.sign", "week.cosign", "week.acknowledge", "substitute.manage"),
+    "guardian": ("contract.view", "contract.edit", "people.view", "class.view", "outbox.view", "log.write", "review.sign", "week.cosign", "consent.manage"),
+    "teacher": ("contract.view", "contract.edit", "people.invite", "school.manage", "outbox.view", "company.manage", "log.write", "review.sign",
+                "week.acknowledge", "consent.manage"),
+    "instructor": ("contract.edit", "people.invite", "people.view", "company.manage", "outbox.view", "log.write", "week.cosign", "consent.manage",
+                   "substitute.manage"),
+    "trainer": ("people.invite", "company.manage", "outbox.view", "organisation.manage", "school.manage", "log.write", "week.cosign", "week.acknowledge"),
+    "school_admin": ("contract.view", "contract.edit", "company.manage", "organisation.manage", "log.view", "review.sign", "week.cosign", "consent.manage"),
+    "company_admin": ("school.manage", "class.view", "organisation.manage", "log.write", "week.cosign", "week.acknowledge"),
+    "admin": ("contract.view", "contract.edit", "class.view", "log.view", "review.sign", "week.cosign", "consent.manage"),
 }
 
 
