@@ -1,4 +1,4 @@
-// leokop's own script: CSRF header for htmx, copy buttons. No inline script anywhere (strict CSP).
+// leokop's own script: CSRF header for htmx, copy buttons, "Alle auswählen". No inline script anywhere (strict CSP).
 (function () {
   "use strict";
   // Lets CSS hide the no-JavaScript fallbacks (e.g. "Übernehmen" next to a self-submitting select).
@@ -36,6 +36,25 @@
     } else {
       document.execCommand("copy");
       done();
+    }
+  });
+
+  // "Alle auswählen": a .select-all checkbox ticks every week_ids box of the form its data-scope
+  // names, and shows whether all, some (indeterminate) or none are ticked. Delegated, so it works
+  // on pages htmx swaps in.
+  function weekBoxes(form) {
+    return form ? form.querySelectorAll("input[name=week_ids]") : [];
+  }
+  document.addEventListener("change", function (event) {
+    const box = event.target;
+    if (box.matches(".select-all")) {
+      for (const week of weekBoxes(document.getElementById(box.dataset.scope))) week.checked = box.checked;
+    } else if (box.matches("input[name=week_ids]") && box.form && box.form.id) {
+      const all = document.querySelector('.select-all[data-scope="' + box.form.id + '"]');
+      if (!all) return;
+      const ticked = Array.from(weekBoxes(box.form)).filter(function (week) { return week.checked; }).length;
+      all.checked = ticked > 0 && ticked === weekBoxes(box.form).length;
+      all.indeterminate = ticked > 0 && !all.checked;
     }
   });
 
