@@ -440,7 +440,8 @@ def week_with_entries(page: Page, as_apprentice) -> None:
         WEEK_AXE_ENTRIES,
         ["Server-Rack aufgebaut und verkabelt", "Backup-Konzept mit dem Ausbilder besprochen", "Tickets bearbeitet"],
     )
-    page.locator("#day-2026-04-28-status").select_option(label="Berufsschule")
+    # The status saves itself on change: wait for that save before reloading.
+    submit_and_follow(page, lambda: page.locator("#day-2026-04-28-status").select_option(label="Berufsschule"))
     expect(page.locator("#day-2026-04-28-status")).to_have_value("school")
     page.reload()
     expect(page.locator("#day-2026-04-28-status")).to_have_value("school")
