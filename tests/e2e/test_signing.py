@@ -202,7 +202,8 @@ def test_apprentice_fixes_the_returned_week_on_the_phone(new_context):
 
     # What was wrong, and by whom: the notice at the top and the open history below.
     expect(page.locator(".week-state")).to_have_text("zurückgegeben")
-    expect(page.get_by_role("note")).to_contain_text(f"Zurückgegeben. Begründung: {DEMO_RETURN_REASON}")
+    expect(page.get_by_role("note")).to_contain_text("Zurückgegeben von Markus Weber am")
+    expect(page.get_by_role("note")).to_contain_text(f"Begründung: {DEMO_RETURN_REASON}")
     history = page.locator("#review details.history")
     expect(history).to_have_attribute("open", "")
     expect(history_items(page).last).to_contain_text("Zurückgegeben")

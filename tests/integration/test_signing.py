@@ -167,7 +167,7 @@ def test_a_returned_week_shows_the_reason_and_history_and_goes_round_again(clien
     logout(client)
     login(client, APPRENTICE)
     page = client.get(week_url(contract)).text
-    assert "Zurückgegeben." in page and "Bitte Freitag genauer beschreiben." in page and "Markus Weber" in page
+    assert "Zurückgegeben von Markus Weber am" in page and "Bitte Freitag genauer beschreiben." in page
     assert post(client, week_url(contract) + "/entries", {"day": MONDAY.isoformat(), "category": "school", "text": "Nachtrag", "duration": "1:00"}).status_code == 303
     assert post(client, week_url(contract) + "/submit").status_code == 303
     history = run(signing.review, as_user(run, APPRENTICE), run(logbook.week_view, as_user(run, APPRENTICE), contract, MONDAY)).history
