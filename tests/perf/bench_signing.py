@@ -13,7 +13,9 @@
       For the HTTP runs of scripts/bench: gives the demo trainer (BENCH_EMAIL) of the running server
       BENCH_SIGNING_HTTP_APPRENTICES (40) more apprentices with BENCH_SIGNING_HTTP_WEEKS (2) submitted
       weeks each (written into the server's SQLite database, LEOKOP_VAR_DIR, through the logbook
-      services), signs the trainer in (DIR/signing.cookie) and prints the SQL of one GET /freigaben.
+      services), signs the trainer in (DIR/signing.cookie), prints the SQL of one GET /freigaben and
+      times BENCH_SIGNING_HTTP_SEQUENTIAL (100) requests of the inbox page and its JSON one at a time
+      (the latency without queueing, next to wrk's 32 connections).
   bench_signing.py report DIR
       The table of scripts/bench's wrk runs of the inbox (DIR/inbox.*, DIR/inbox_api.*).
   bench_signing.py approve URL DIR
@@ -75,6 +77,7 @@ PROFILE = os.environ.get("BENCH_SIGNING_PROFILE") == "1"
 HTTP_APPRENTICES = int(os.environ.get("BENCH_SIGNING_HTTP_APPRENTICES", "40"))
 HTTP_WEEKS = int(os.environ.get("BENCH_SIGNING_HTTP_WEEKS", "2"))
 HTTP_ROUNDS = int(os.environ.get("BENCH_SIGNING_HTTP_ROUNDS", "3"))
+SEQUENTIAL = int(os.environ.get("BENCH_SIGNING_HTTP_SEQUENTIAL", "100"))
 TRAINER_EMAIL = os.environ.get("BENCH_EMAIL", "markus.weber@rmm.example")
 
 OCCUPATION = "fachinformatiker-anwendungsentwicklung"
@@ -596,6 +599,22 @@ async def prepare(url: str, directory: str) -> None:
     print(f"  SQL of one GET /freigaben ({sum(queries.values())} ORM queries, BEGIN/COMMIT on top):")
     for sql, count in queries.items():
         print(f"    {count} × {' '.join(sql.split())[:150]}")
+    with httpx.Client(base_url=url, timeout=30, headers={"Cookie": cookie}) as client:
+        for _, path in HTTP_RUNS.values():
+            for _ in range(10):
+                client.get(path)
+            cpu = client.get("/__bench/stats").json()["process_cpu_s"]
+            latencies = []
+            for _ in range(SEQUENTIAL):
+                started = time.perf_counter()
+                client.get(path).raise_for_status()
+                latencies.append(time.perf_counter() - started)
+            cpu = client.get("/__bench/stats").json()["process_cpu_s"] - cpu
+            latencies.sort()
+            print(
+                f"  GET {path} one at a time ({SEQUENTIAL}×, httpx): median {statistics.median(latencies) * 1000:.1f} ms, "
+                f"p95 {_percentile(latencies, 95) * 1000:.1f} ms; server CPU {1000 * cpu / SEQUENTIAL:.1f} ms per request"
+            )
 
 
 def report(directory: str) -> None:
