@@ -13,7 +13,7 @@ from leokop.audit.tables import AuditRecord
 from leokop.contracts.tables import Contract, ContractStaff, ReadingConsent
 from leokop.curriculum.tables import Occupation
 from leokop.logbook.tables import Attachment, Day, Entry, Phrase, Week
-from leokop.notifications.tables import MailMessage, Notification
+from leokop.notifications.tables import MailMessage, Notification, NotificationSetting, PushSubscription
 from leokop.organisations.tables import ClassTeacher, Company, School, SchoolClass
 from leokop.signing.tables import CommentTemplate, Signature, Substitution
 
@@ -44,4 +44,6 @@ ALL_TABLES = [
     Substitution,
     CommentTemplate,
     Notification,
+    PushSubscription,
+    NotificationSetting,
 ]

@@ -10,7 +10,7 @@ import pytest
 
 from leokop.contracts.tables import Contract
 from leokop.logbook import calendar
-from leokop.logbook.tables import Week
+from leokop.logbook.tables import Entry, Week
 from leokop.timeutil import today_berlin
 from tests.helpers import (
     APPRENTICE,
@@ -406,3 +406,19 @@ def test_a_sentence_in_the_duration_field_gets_the_duration_message(client, finn
     assert response.status_code == 422
     assert 'id="new-2026-06-01-duration-error">Bitte die Dauer als Stunden eingeben' in response.text
     assert 'value="zwei Stunden lang"' in response.text
+
+
+def test_an_add_sent_twice_with_the_same_client_id_is_stored_once(client, finn, run):
+    body = {"day": MONDAY.isoformat(), "category": "company", "text": "Offline geschrieben", "minutes": 90, "client_id": "c0ffee-0001-offline"}
+    headers = {"X-CSRFToken": csrf_token(client)}
+    first = client.post(f"/api/v1/contracts/{finn}/weeks/{MONDAY}/entries", json=body, headers=headers)
+    second = client.post(f"/api/v1/contracts/{finn}/weeks/{MONDAY}/entries", json=body, headers=headers)
+    assert first.status_code == second.status_code == 201
+    assert first.json()["id"] == second.json()["id"]
+    assert run(Entry.count().where(Entry.week.contract == finn)) == 1
+    # Even after the week was submitted, the replay is answered with what is stored, not refused.
+    post(client, f"{week_url(finn)}/status", {"status": "vacation"})
+    post(client, f"{week_url(finn)}/submit")
+    assert client.post(f"/api/v1/contracts/{finn}/weeks/{MONDAY}/entries", json=body, headers=headers).json()["id"] == first.json()["id"]
+    bad = client.post(f"/api/v1/contracts/{finn}/weeks/{MONDAY}/entries", json={**body, "client_id": "a b"}, headers=headers)
+    assert bad.status_code == 400 or bad.status_code == 422

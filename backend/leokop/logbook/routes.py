@@ -427,7 +427,9 @@ async def api_week(request: Request, contract_id: FromPath[int], monday: FromPat
 @post(API + "/weeks/{monday:date}/entries", opt={"action": "log.write"}, tags=["Ausbildungsnachweis"], summary="Eintrag anlegen", status_code=201)
 async def api_add_entry(request: Request, contract_id: FromPath[int], monday: FromPath[dt.date], data: JSONBody[EntryIn]) -> EntryView:
     try:
-        return await service.add_entry(_user(request), contract_id, monday, data.day, data.category, data.text, format_minutes(data.minutes))
+        return await service.add_entry(
+            _user(request), contract_id, monday, data.day, data.category, data.text, format_minutes(data.minutes), data.client_id
+        )
     except ValidationFailed as failure:
         raise _api_error(failure) from None
 

@@ -125,6 +125,9 @@ class EntryIn(msgspec.Struct):
     minutes: Annotated[int, Meta(gt=0, le=720)]
     day: dt.date | None = None
     version: int | None = None
+    # Any id the client made up for this new entry (e.g. a UUID): sending the same add twice (offline
+    # replay, double tap) stores it once and answers with the stored entry.
+    client_id: Annotated[str, Meta(min_length=8, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")] | None = None
 
 
 class WeekSummaryOut(msgspec.Struct, frozen=True):

@@ -289,8 +289,24 @@ async def _touch(week_id: int) -> None:
 
 
 async def add_entry(
-    user: CurrentUser, contract_id: int, monday: dt.date, day: dt.date | None, category: str, text: str, duration: str
+    user: CurrentUser,
+    contract_id: int,
+    monday: dt.date,
+    day: dt.date | None,
+    category: str,
+    text: str,
+    duration: str,
+    client_id: str | None = None,
 ) -> EntryView:
+    """Add an entry; with a `client_id` the same add sent again returns the entry stored the first time."""
+    if client_id:
+        # Replays first: an offline device may send an add again after the week was submitted.
+        await log_contract(user, contract_id)
+        known = await Entry.select(*_ENTRY_COLUMNS).where(
+            Entry.client_id == client_id, Entry.week.contract == contract_id, Entry.week.monday == monday
+        )
+        if known:
+            return _entry_view(known[0])
     contract, info, week_id = await _editable_week(user, contract_id, monday)
     if contract["log_mode"] == "weekly":
         day = None
@@ -307,6 +323,7 @@ async def add_entry(
             text=text.strip(),
             minutes=minutes,
             version=1,
+            client_id=client_id,
             created_at=now,
             updated_at=now,
         )

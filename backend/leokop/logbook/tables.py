@@ -42,6 +42,9 @@ class Entry(Table):
     text = Text()
     minutes = Integer()
     version = Integer(default=1)
+    # Set by the device that typed it (offline outbox): a replay of the same add finds this entry
+    # instead of creating a second one. Unique per week (raw migration).
+    client_id = Varchar(length=40, null=True, default=None)
     created_at = Timestamptz()
     updated_at = Timestamptz()
 
