@@ -14,6 +14,8 @@ import pytest
 os.environ.setdefault("LEOKOP_VAR_DIR", tempfile.mkdtemp(prefix="leokop-test-"))
 os.environ.setdefault("LEOKOP_SECRET_KEY", "test-secret-key-that-is-long-enough-0123456789")
 os.environ.setdefault("LEOKOP_LOG_LEVEL", "WARNING")
+# Push rounds run when a test asks (with its own clock), never in the background of other tests.
+os.environ.setdefault("LEOKOP_PUSH_WORKER", "false")
 
 from litestar.testing import TestClient  # noqa: E402
 

@@ -24,7 +24,8 @@ from leokop.health import healthz
 from leokop.logbook.routes import ROUTES as LOGBOOK_ROUTES
 from leokop.logs import configure_logging
 from leokop.notifications.routes import ROUTES as NOTIFICATION_ROUTES
-from leokop.notifications.service import run_mail_worker
+from leokop.notifications.push import PushSender, ensure_vapid_key
+from leokop.notifications.service import run_mail_worker, run_push_worker
 from leokop.organisations.routes import ROUTES as ORGANISATION_ROUTES
 from leokop.policy import PUBLIC
 from leokop.signing.routes import ROUTES as SIGNING_ROUTES
@@ -60,21 +61,27 @@ async def unknown_page(unknown: FromPath[str]) -> Response:
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
-    settings = ensure_secret_key(settings or load_settings())
+    settings = ensure_vapid_key(ensure_secret_key(settings or load_settings()))
     configure_logging(settings.log_level)
     engine = create_engine(settings)
     bind_tables(engine)
+    push_sender = PushSender(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await open_engine(engine, settings)
         stop = asyncio.Event()
         mail_worker = asyncio.create_task(run_mail_worker(settings, stop))
+        # LEOKOP_PUSH_WORKER=false leaves delivery to other processes (the tests run rounds themselves).
+        push_worker = asyncio.create_task(run_push_worker(settings, stop, push_sender)) if settings.push_worker else None
         try:
             yield
         finally:
             stop.set()
             await mail_worker
+            if push_worker is not None:
+                await push_worker  # finishes its round: a push is sent or left for a retry, never half-recorded
+            await push_sender.aclose()
             await close_engine(engine)
 
     csrf = CSRFConfig(
@@ -136,4 +143,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.push_sender = push_sender
     return app

@@ -1,4 +1,4 @@
-"""The `leokop` command: serve, migrate, create-admin, seed-demo, check, verify."""
+"""The `leokop` command: serve, migrate, create-admin, seed-demo, check, verify, vapid, push-worker."""
 
 from __future__ import annotations
 
@@ -112,11 +112,13 @@ def check(args: argparse.Namespace) -> None:
     print("Wirksame Einstellungen:")
     for name in Settings.__struct_fields__:
         value = getattr(settings, name)
-        if name in ("secret_key", "smtp_password") and value:
+        if name in ("secret_key", "smtp_password", "vapid_private_key") and value:
             value = "(gesetzt)"
         print(f"  LEOKOP_{name.upper()} = {value}")
     print(f"  Datenbank: {'PostgreSQL' if settings.uses_postgres else settings.sqlite_path}")
-    found = problems(settings)
+    from leokop.notifications.push import key_problems
+
+    found = problems(settings) + key_problems(settings)
 
     async def ping() -> None:
         from piccolo.querystring import QueryString
@@ -167,6 +169,49 @@ def verify(args: argparse.Namespace) -> None:
     print(f"Integrität geprüft: {checked} Protokolleinträge, alle Ketten unverändert; {weeks} unterschriebene Wochen, alle Unterschriften passen zum Inhalt.")
 
 
+def vapid(args: argparse.Namespace) -> None:
+    """Show the push key pair's public half (made once, on first use, if there is none)."""
+    from leokop.notifications.push import PRIVATE_KEY_FILE, application_server_key, ensure_vapid_key
+
+    configured = bool(_settings().vapid_private_key)
+    settings = ensure_vapid_key(_settings())
+    print(application_server_key(settings))
+    source = "LEOKOP_VAPID_PRIVATE_KEY" if configured else os.path.join(settings.var_dir, PRIVATE_KEY_FILE)
+    print(
+        f"Öffentlicher VAPID-Schlüssel (applicationServerKey, base64url). Privater Schlüssel: {source}; "
+        f"Kontakt: {settings.effective_vapid_subject}. Nicht austauschen: sonst erreichen Benachrichtigungen "
+        "kein bisher angemeldetes Gerät mehr.",
+        file=sys.stderr,
+    )
+
+
+def push_worker(args: argparse.Namespace) -> None:
+    """Deliver pushes in a process of its own (the web processes then run with LEOKOP_PUSH_WORKER=false)."""
+    import signal
+
+    from leokop.db import bind_tables, close_engine, create_engine, open_engine
+    from leokop.notifications.push import PushSender, ensure_vapid_key
+    from leokop.notifications.service import run_push_worker
+
+    settings = ensure_vapid_key(_settings())
+
+    async def run() -> None:
+        engine = create_engine(settings)
+        bind_tables(engine)
+        await open_engine(engine, settings)
+        sender = PushSender(settings)
+        stop = asyncio.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+        try:
+            await run_push_worker(settings, stop, sender)
+        finally:
+            await sender.aclose()
+            await close_engine(engine)
+
+    asyncio.run(run())
+
+
 def serve(args: argparse.Namespace) -> None:
     import uvicorn
 
@@ -206,6 +251,8 @@ def main(argv: list[str] | None = None) -> None:
     admin.set_defaults(run=create_admin)
     commands.add_parser("check", help="Einstellungen und Datenbank prüfen").set_defaults(run=check)
     commands.add_parser("verify", help="Prüfprotokoll (Hash-Ketten) auf Veränderungen prüfen").set_defaults(run=verify)
+    commands.add_parser("vapid", help="Öffentlichen Schlüssel für Web-Push zeigen").set_defaults(run=vapid)
+    commands.add_parser("push-worker", help="Push-Benachrichtigungen in einem eigenen Prozess zustellen").set_defaults(run=push_worker)
     args = parser.parse_args(argv)
     args.run(args)
 

@@ -71,6 +71,12 @@ MESSAGES: dict[str, str] = {
     "changed_after_approval": "Der Inhalt wurde nach der Abzeichnung verändert.",
     "approval_missing": "Die Woche gilt als abgezeichnet, aber es gibt keine gültige Abzeichnung.",
     "entry_changed_elsewhere": "Dieser Eintrag wurde inzwischen auf einem anderen Gerät geändert.",
+    # Push notifications
+    "push_endpoint_refused": "Dieser Browser meldet einen Push-Dienst, an den leokop nicht sendet. Bitte einen aktuellen Browser (Chrome, Edge, Firefox, Safari) verwenden.",
+    "push_endpoint_unreachable": "Der Push-Dienst dieses Browsers ist gerade nicht erreichbar. Bitte später noch einmal einschalten.",
+    "push_keys_invalid": "Die Schlüssel dieses Geräts sind ungültig. Bitte Benachrichtigungen im Browser aus- und wieder einschalten.",
+    "device_label": "{browser} auf {system}",
+    "device_unknown": "Unbekanntes Gerät",
 }
 
 

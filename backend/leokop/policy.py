@@ -68,6 +68,8 @@ POLICY: dict[str, dict[Role, Rule]] = {
     "consent.manage": {R.apprentice: Rule.allow, R.company_admin: Rule.allow, R.trainer: Rule.allow},
     "substitute.manage": {R.company_admin: Rule.allow, R.trainer: Rule.allow},
     "notifications.view": {role: Rule.allow for role in ALL_ROLES},
+    # Own push devices and preferences (other people's devices are never found: 404).
+    "push.manage": {role: Rule.allow for role in ALL_ROLES},
     "school.manage": {R.school_admin: Rule.allow},
     "class.view": {R.school_admin: Rule.allow, R.teacher: Rule.allow},
     "outbox.view": {

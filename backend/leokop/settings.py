@@ -6,6 +6,7 @@ import os
 import secrets
 from pathlib import Path
 from typing import Annotated, Mapping
+from urllib.parse import urlsplit
 
 import msgspec
 from msgspec import Meta
@@ -41,6 +42,17 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     smtp_starttls: bool = True
     log_level: str = "INFO"
     log_sql: bool = False
+    # Web push. The VAPID key pair is generated once into var_dir (vapid_private_key.pem) unless given
+    # here (PEM or the raw base64url key); changing it orphans every device (see `leokop vapid`).
+    vapid_private_key: str = ""
+    # Contact the push services may write to; the `webpush` package only speaks mailto:.
+    vapid_subject: Annotated[str, Meta(pattern=r"^(mailto:[^@\s]+@[^@\s]+)?$")] = ""
+    push_worker: bool = True  # deliver pushes in this process (off: another process does it)
+    push_interval_seconds: Annotated[float, Meta(gt=0, le=3600)] = 5.0
+    push_batch_size: Annotated[int, Meta(ge=1, le=5000)] = 200  # per round: a wave spreads over rounds
+    push_max_devices: Annotated[int, Meta(ge=1, le=100)] = 10
+    # Tests only: endpoints starting with this (http://127.0.0.1:PORT/) reach a local fake push service.
+    push_test_endpoint_prefix: str = ""
 
     @property
     def effective_base_url(self) -> str:
@@ -49,6 +61,11 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     @property
     def secure_cookies(self) -> bool:
         return self.effective_base_url.startswith("https://")
+
+    @property
+    def effective_vapid_subject(self) -> str:
+        host = urlsplit(self.effective_base_url).hostname or "localhost"
+        return self.vapid_subject or f"mailto:admin@{host}"
 
     @property
     def uses_postgres(self) -> bool:
@@ -113,6 +130,15 @@ def problems(settings: Settings) -> list[str]:
     if not settings.smtp_host:
         found.append(
             "Kein LEOKOP_SMTP_HOST: E-Mails werden nicht versendet, sondern im Postausgang angezeigt."
+        )
+    if not settings.vapid_subject:
+        found.append(
+            f"Kein LEOKOP_VAPID_SUBJECT: Push-Dienste erhalten {settings.effective_vapid_subject} als Kontakt. "
+            "Bitte eine erreichbare Adresse angeben (mailto:…); Apple lehnt Adressen wie @localhost ab."
+        )
+    if settings.push_test_endpoint_prefix:
+        found.append(
+            "LEOKOP_PUSH_TEST_ENDPOINT_PREFIX ist gesetzt: nur für Tests – Push an einen lokalen Testdienst erlaubt."
         )
     if settings.workers > 1 and not settings.uses_postgres:
         found.append("Mehrere Worker mit SQLite: möglich, für viele Nutzer aber PostgreSQL verwenden.")

@@ -83,7 +83,7 @@ def _own_ids(run) -> dict[str, object]:
     fia = run(SchoolClass.select(SchoolClass.id).where(SchoolClass.name == "FIA25a").first)
     return {"contract_id": finn["id"], "class_id": fia["id"], "token_id": 999999, "user_id": 999999, "token": "kein-gueltiger-link", "file_path": "css/app.css", "unknown": "gibt-es-nicht",
             "monday": "2026-11-23", "day": "2026-11-24", "entry_id": 999999, "phrase_id": 999999, "attachment_id": 999999,
-            "template_id": 999999, "substitution_id": 999999, "notification_id": 999999}
+            "template_id": 999999, "substitution_id": 999999, "notification_id": 999999, "subscription_id": 999999}
 
 
 def _expected_allowed(role_key: str, action: str) -> bool:
