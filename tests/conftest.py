@@ -16,6 +16,7 @@ os.environ.setdefault("LEOKOP_SECRET_KEY", "test-secret-key-that-is-long-enough-
 os.environ.setdefault("LEOKOP_LOG_LEVEL", "WARNING")
 # Push rounds run when a test asks (with its own clock), never in the background of other tests.
 os.environ.setdefault("LEOKOP_PUSH_WORKER", "false")
+os.environ.setdefault("LEOKOP_REMINDERS", "false")  # tests write reminders with their own clock
 
 from litestar.testing import TestClient  # noqa: E402
 

@@ -106,6 +106,8 @@ def live_leokop(workers: int = 1) -> Iterator[str]:
         LEOKOP_VAR_DIR=str(var_dir),
         LEOKOP_SECRET_KEY="e2e-secret-key-that-is-long-enough-0123456789abcdef",
         LEOKOP_LOG_LEVEL="WARNING",
+        # Reminders depend on the wall clock; browser tests must not see them appear at random.
+        LEOKOP_REMINDERS="false",
     )
 
     # The PostgreSQL lane (scripts/test sets LEOKOP_DATABASE_URL): the server gets its own database,

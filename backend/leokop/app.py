@@ -25,6 +25,7 @@ from leokop.logbook.routes import ROUTES as LOGBOOK_ROUTES
 from leokop.logs import configure_logging
 from leokop.notifications.routes import ROUTES as NOTIFICATION_ROUTES
 from leokop.notifications.push import PushSender, ensure_vapid_key
+from leokop.notifications.reminders import run_reminder_loop
 from leokop.notifications.service import run_mail_worker, run_push_worker
 from leokop.organisations.routes import ROUTES as ORGANISATION_ROUTES
 from leokop.policy import PUBLIC
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         mail_worker = asyncio.create_task(run_mail_worker(settings, stop))
         # LEOKOP_PUSH_WORKER=false leaves delivery to other processes (the tests run rounds themselves).
         push_worker = asyncio.create_task(run_push_worker(settings, stop, push_sender)) if settings.push_worker else None
+        reminders = asyncio.create_task(run_reminder_loop(stop)) if settings.reminders else None
         try:
             yield
         finally:
@@ -81,6 +83,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await mail_worker
             if push_worker is not None:
                 await push_worker  # finishes its round: a push is sent or left for a retry, never half-recorded
+            if reminders is not None:
+                await reminders
             await push_sender.aclose()
             await close_engine(engine)
 

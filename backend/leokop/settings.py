@@ -53,6 +53,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     push_max_devices: Annotated[int, Meta(ge=1, le=100)] = 10
     # Tests only: endpoints starting with this (http://127.0.0.1:PORT/) reach a local fake push service.
     push_test_endpoint_prefix: str = ""
+    # Write due reminders and digests in this process every few minutes (safe in several processes).
+    reminders: bool = True
 
     @property
     def effective_base_url(self) -> str:
