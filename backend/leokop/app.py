@@ -41,6 +41,7 @@ from leokop.web.middleware import (
     security_headers_hook,
 )
 from leokop.web.pages import PWA_DIR, STATIC_DIR
+from leokop.web.pwa_routes import ROUTES as PWA_ROUTES
 
 CSRF_COOKIE = "leokop_csrf"
 CSRF_HEADER = "x-csrftoken"
@@ -119,6 +120,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *LOGBOOK_ROUTES,
             *SIGNING_ROUTES,
             *NOTIFICATION_ROUTES,
+            *PWA_ROUTES,
             healthz,
             web_manifest,
             unknown_page,
