@@ -25,6 +25,7 @@ WEEK_OFFLINE_EDIT = "2026-06-15"
 WEEK_OFFLINE_CONFLICT = "2026-06-22"
 WEEK_CLOSED_TAB = "2026-06-29"
 WEEK_AXE = "2026-07-06"
+WEEK_BACKGROUND_SYNC = "2026-07-13"
 
 WEEK_PATH = re.compile(r"/contracts/(\d+)/log/(\d{4}-\d{2}-\d{2})")
 IPHONE_UA = (
@@ -360,6 +361,33 @@ def test_an_entry_written_offline_survives_closing_the_tab(new_context):
     assert len(with_text(api_entries(context, contract, WEEK_CLOSED_TAB), text)) == 1
 
 
+def test_background_sync_sends_the_outbox_with_no_page_open(new_context, live_server):
+    context = new_context("phone", as_user=APPRENTICE)
+    page = context.new_page()
+    contract = contract_id(page)
+    open_week(page, contract, WEEK_BACKGROUND_SYNC)
+    controlled(page)
+    text = f"Im Zug geschrieben {uuid.uuid4().hex[:6]}"
+    context.set_offline(True)
+    form = day_form(page, "2026-07-14")
+    form.get_by_label("Dauer (h)").fill("3")
+    form.get_by_label("Was haben Sie gemacht und gelernt?").fill(text)
+    form.get_by_role("button", name="Eintrag hinzufügen").click()
+    expect(page.locator("section#day-2026-07-14 .entry-offline")).to_contain_text("offline gespeichert")
+    assert page.evaluate("() => navigator.serviceWorker.ready.then(r => r.sync.getTags())") == ["leokop-outbox"]
+
+    # No leokop page is open any more; the browser fires the sync event when the network is back
+    # (here through the DevTools protocol, from a blank tab).
+    blank = context.new_page()
+    page.close()
+    context.set_offline(False)
+    cdp = context.new_cdp_session(blank)
+    registration = registration_id(blank, cdp, live_server)
+    cdp.send("ServiceWorker.dispatchSyncEvent", {"origin": live_server, "registrationId": registration, "tag": "leokop-outbox", "lastChance": False})
+    stored = wait_for(blank, lambda: with_text(api_entries(context, contract, WEEK_BACKGROUND_SYNC), text), message="the entry sent by the worker")
+    assert stored[0]["minutes"] == 180 and len(stored) == 1
+
+
 # --- push ----------------------------------------------------------------------------------------
 
 
@@ -415,7 +443,11 @@ PUSH_STUB = """
     toJSON() { return {endpoint: this.endpoint, expirationTime: null, keys: {p256dh: "BPub", auth: "QXV0aA"}}; },
     unsubscribe() { current = null; return Promise.resolve(true); },
   });
-  PushManager.prototype.subscribe = function () { current = current || make(); return Promise.resolve(current); };
+  PushManager.prototype.subscribe = function (options) {
+    window.__subscribeKeyLength = options.applicationServerKey.byteLength;
+    current = current || make();
+    return Promise.resolve(current);
+  };
   PushManager.prototype.getSubscription = function () { return Promise.resolve(current); };
 })();
 """
@@ -432,7 +464,7 @@ def test_the_push_switch_subscribes_and_unsubscribes_this_device(new_context, li
         body = request.post_data_json if request.method == "POST" else None
         calls.append((request.method, urlsplit(request.url).path, body))
         if request.method == "GET":
-            route.fulfill(json={"public_key": "BEl62iUYgUivxIkv69yViEuiBIa-Ib9-SkvMeAtA3LFgDzkrxZJjSgSnfckjBJuBkr3qBUYIHBQFLXYp5Nksh8U"})
+            route.continue_()  # the server's real key
         elif request.method == "POST":
             route.fulfill(status=201, json={"id": 7})
         else:
@@ -448,6 +480,8 @@ def test_the_push_switch_subscribes_and_unsubscribes_this_device(new_context, li
     expect(switch.locator('[data-push-state="on"]')).to_be_visible()
     expect(switch).to_contain_text("Eingeschaltet")
     screenshot(page, "pwa-push-on-phone", near=switch)
+    # The server's applicationServerKey, decoded: an uncompressed P-256 point.
+    assert page.evaluate("() => window.__subscribeKeyLength") == 65
     posted = [body for method, path, body in calls if method == "POST"]
     assert len(posted) == 1 and posted[0]["endpoint"].startswith("https://fcm.googleapis.com/")
     assert posted[0]["keys"] == {"p256dh": "BPub", "auth": "QXV0aA"} and posted[0]["label"].startswith("Chrome")

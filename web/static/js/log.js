@@ -360,7 +360,10 @@
       if (week && sent.some(function (done) { return done.item.kind === "add" && done.item.contract === week.contract && done.item.monday === week.monday; })) refreshWeek();
     });
   });
-  document.addEventListener("htmx:afterSettle", function () { renderOutbox(); });
+  // A new page (or the week swapped in again) gets the waiting changes shown; a save state does not.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (event.detail.boosted || (event.detail.target && event.detail.target.id === "main")) renderOutbox();
+  });
 
   document.addEventListener("click", function (event) {
     const target = event.target.closest("[data-outbox-action]");
