@@ -422,3 +422,12 @@ def test_an_add_sent_twice_with_the_same_client_id_is_stored_once(client, finn, 
     assert client.post(f"/api/v1/contracts/{finn}/weeks/{MONDAY}/entries", json=body, headers=headers).json()["id"] == first.json()["id"]
     bad = client.post(f"/api/v1/contracts/{finn}/weeks/{MONDAY}/entries", json={**body, "client_id": "a b"}, headers=headers)
     assert bad.status_code == 400 or bad.status_code == 422
+
+
+def test_the_week_fragment_renders_for_htmx_and_a_replayed_form_add_is_stored_once(client, finn, run):
+    fragment = client.get(week_url(finn), headers={"HX-Request": "true"})
+    assert fragment.status_code == 200 and "<html" not in fragment.text and "KW 23" in fragment.text
+    form = {"day": MONDAY.isoformat(), "category": "company", "text": "Zweimal gesendet", "duration": "1", "client_id": "form-replay-0001"}
+    assert post(client, week_url(finn) + "/entries", form).status_code == 303
+    assert post(client, week_url(finn) + "/entries", form).status_code == 303
+    assert run(Entry.count().where(Entry.week.contract == finn)) == 1

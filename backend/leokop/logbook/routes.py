@@ -142,7 +142,9 @@ async def add_entry(request: Request, contract_id: FromPath[int], monday: FromPa
         return await week_page_response(request, contract_id, monday, 422, errors=parsed.errors, failed=anchor, typed=parsed.values)
     data = parsed.data
     try:
-        await service.add_entry(_user(request), contract_id, monday, data.day, data.category, data.text, data.duration)
+        await service.add_entry(
+            _user(request), contract_id, monday, data.day, data.category, data.text, data.duration, data.client_id or None
+        )
     except ValidationFailed as failure:
         return await _failure_response(request, contract_id, monday, failure, anchor, typed=parsed.values)
     # Keep that day's form open for the next entry ("weiter"), right where the user was.

@@ -22,6 +22,7 @@ class EntryForm(msgspec.Struct):
     duration: Annotated[str, Meta(max_length=40)]  # long enough that a typed sentence gets the duration message
     day: dt.date | None = None
     version: int | None = None
+    client_id: Annotated[str, Meta(max_length=40, pattern=r"^[A-Za-z0-9_-]*$")] | None = None  # offline replays
 
 
 class DayStatusForm(msgspec.Struct):
