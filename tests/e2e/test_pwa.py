@@ -357,6 +357,9 @@ def test_an_entry_written_offline_survives_closing_the_tab(new_context):
     later = context.new_page()
     later.goto(week)
     wait_for(later, lambda: with_text(api_entries(context, contract, WEEK_CLOSED_TAB), text), message="the entry on the server")
+    # Background Sync may deliver it while this page loads: the page then says "gesendet – erscheint
+    # nach dem Neuladen". Either way, after a reload it is there exactly once.
+    later.reload()
     expect(later.locator("section#day-2026-06-30 form.entry:not(.entry-new) textarea").filter(has_text=text)).to_have_count(1)
     assert len(with_text(api_entries(context, contract, WEEK_CLOSED_TAB), text)) == 1
 
