@@ -206,12 +206,17 @@ async def delete_substitution(request: Request, substitution_id: FromPath[int]) 
 TAGS = ["Abzeichnen"]
 
 
-def _api_conflict(conflict: StateConflict) -> HTTPException:
-    return HTTPException(status_code=409, detail=message(conflict.code), extra={"code": conflict.code})
-
-
-def _api_invalid(failure: ValidationFailed) -> HTTPException:
-    return HTTPException(status_code=422, detail="Die Daten sind ungültig.", extra={"errors": errors_from(failure)})
+async def _act_then_review(request: Request, contract_id: int, monday: dt.date, action, *args) -> ReviewView:
+    """Run one signing action for the API and answer with the week's review: a state that does not
+    allow it is 409 (with the message's code), a bad reason 422 with the field's German message."""
+    user = _user(request)
+    try:
+        await action(user, contract_id, monday, *args)
+    except StateConflict as conflict:
+        raise HTTPException(status_code=409, detail=message(conflict.code), extra={"code": conflict.code}) from None
+    except ValidationFailed as failure:
+        raise HTTPException(status_code=422, detail="Die Daten sind ungültig.", extra={"errors": errors_from(failure)}) from None
+    return await service.review(user, await logbook.week_view(user, contract_id, monday))
 
 
 @get("/api/v1/inbox", opt={"action": "review.inbox"}, tags=TAGS, summary="Eingereichte Wochen zum Abzeichnen")
@@ -233,46 +238,22 @@ async def api_review(request: Request, contract_id: FromPath[int], monday: FromP
 @post(API_WEEK + "/approve", opt={"action": "review.sign"}, tags=TAGS, summary="Woche abzeichnen", status_code=200)
 async def api_approve(request: Request, contract_id: FromPath[int], monday: FromPath[dt.date]) -> ReviewView:
     """Approving an approved week again changes nothing and answers 200; a returned week answers 409."""
-    user = _user(request)
-    try:
-        await service.approve(user, contract_id, monday)
-    except StateConflict as conflict:
-        raise _api_conflict(conflict) from None
-    return await service.review(user, await logbook.week_view(user, contract_id, monday))
+    return await _act_then_review(request, contract_id, monday, service.approve)
 
 
 @post(API_WEEK + "/return", opt={"action": "review.sign"}, tags=TAGS, summary="Woche zurückgeben", status_code=200)
 async def api_return(request: Request, contract_id: FromPath[int], monday: FromPath[dt.date], data: JSONBody[ReasonIn]) -> ReviewView:
-    user = _user(request)
-    try:
-        await service.return_week(user, contract_id, monday, data.reason)
-    except StateConflict as conflict:
-        raise _api_conflict(conflict) from None
-    except ValidationFailed as failure:
-        raise _api_invalid(failure) from None
-    return await service.review(user, await logbook.week_view(user, contract_id, monday))
+    return await _act_then_review(request, contract_id, monday, service.return_week, data.reason)
 
 
 @post(API_WEEK + "/reopen", opt={"action": "review.sign"}, tags=TAGS, summary="Abgezeichnete Woche wieder öffnen", status_code=200)
 async def api_reopen(request: Request, contract_id: FromPath[int], monday: FromPath[dt.date], data: JSONBody[ReasonIn]) -> ReviewView:
-    user = _user(request)
-    try:
-        await service.reopen(user, contract_id, monday, data.reason)
-    except StateConflict as conflict:
-        raise _api_conflict(conflict) from None
-    except ValidationFailed as failure:
-        raise _api_invalid(failure) from None
-    return await service.review(user, await logbook.week_view(user, contract_id, monday))
+    return await _act_then_review(request, contract_id, monday, service.reopen, data.reason)
 
 
 @post(API_WEEK + "/cosign", opt={"action": "week.cosign"}, tags=TAGS, summary="Schulteil gegenzeichnen", status_code=200)
 async def api_cosign(request: Request, contract_id: FromPath[int], monday: FromPath[dt.date]) -> ReviewView:
-    user = _user(request)
-    try:
-        await service.cosign(user, contract_id, monday)
-    except StateConflict as conflict:
-        raise _api_conflict(conflict) from None
-    return await service.review(user, await logbook.week_view(user, contract_id, monday))
+    return await _act_then_review(request, contract_id, monday, service.cosign)
 
 
 ROUTES = [

@@ -295,13 +295,19 @@ async def _contracts(ids: Iterable[int]) -> dict[int, dict]:
     return {r["id"]: r for r in rows}
 
 
-async def return_week(user: CurrentUser, contract_id: int, monday: dt.date, reason: str) -> None:
-    """Return (zurückgeben) a submitted week with a reason the apprentice sees."""
+def _checked_reason(reason: str, missing_code: str) -> str:
+    """A reason the apprentice will read: required, at most MAX_REASON characters, no NUL."""
     reason = reason.replace("\x00", "").strip()
     if not reason:
-        raise ValidationFailed({"reason": "return_reason_required"})
+        raise ValidationFailed({"reason": missing_code})
     if len(reason) > MAX_REASON:
         raise ValidationFailed({"reason": "too_long"}, max_length=MAX_REASON)
+    return reason
+
+
+async def return_week(user: CurrentUser, contract_id: int, monday: dt.date, reason: str) -> None:
+    """Return (zurückgeben) a submitted week with a reason the apprentice sees."""
+    reason = _checked_reason(reason, "return_reason_required")
     contract = await log_contract(user, contract_id)
     week = await _week_row(contract_id, monday)
     held = await standing(user, contract)
@@ -333,11 +339,7 @@ async def return_week(user: CurrentUser, contract_id: int, monday: dt.date, reas
 
 async def reopen(user: CurrentUser, contract_id: int, monday: dt.date, reason: str) -> None:
     """Reopen an approved week for changes: the approval is voided (kept in the history) and logged."""
-    reason = reason.replace("\x00", "").strip()
-    if not reason:
-        raise ValidationFailed({"reason": "reopen_reason_required"})
-    if len(reason) > MAX_REASON:
-        raise ValidationFailed({"reason": "too_long"}, max_length=MAX_REASON)
+    reason = _checked_reason(reason, "reopen_reason_required")
     contract = await log_contract(user, contract_id)
     week = await _week_row(contract_id, monday)
     held = await standing(user, contract)
