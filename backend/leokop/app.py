@@ -34,6 +34,7 @@ from leokop.settings import Settings, ensure_secret_key, load_settings
 from leokop.web.errors import EXCEPTION_HANDLERS
 from leokop.web.guards import policy_guard
 from leokop.web.middleware import (
+    COMPRESSION,
     AuthenticationMiddleware,
     DatabaseMiddleware,
     LeokopCSRFMiddleware,
@@ -139,6 +140,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         guards=[policy_guard],
         exception_handlers=EXCEPTION_HANDLERS,
+        compression_config=COMPRESSION,
         before_send=[security_headers_hook(settings)],
         openapi_config=openapi,
         lifespan=[lifespan],

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 from litestar import Litestar, get
 from litestar.testing import TestClient
 
 from leokop.policy import PUBLIC
 from leokop.web.errors import EXCEPTION_HANDLERS
+from leokop.demo import DEMO_PASSWORD
+from leokop.web.middleware import unmask_csrf_token
 from tests.helpers import APPRENTICE, TRAINER, login, post
 
 
@@ -104,3 +108,32 @@ def test_manifest_is_served(client):
     manifest = client.get("/manifest.webmanifest")
     assert manifest.headers["content-type"].startswith("application/manifest+json")
     assert manifest.json()["lang"] == "de"
+
+
+def test_responses_are_compressed_and_the_csrf_token_in_pages_is_masked_afresh(client):
+    """Brotli (gzip as fallback) on pages and shell files. Pages carry the CSRF token; against BREACH
+    it is masked with a new pad in every response, and the masked form is accepted."""
+    css = client.get("/static/css/app.css", headers={"Accept-Encoding": "br, gzip"})
+    assert css.headers["content-encoding"] == "br" and "Accept-Encoding" in css.headers["vary"]
+    raw = client.get("/static/css/app.css", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in raw.headers and raw.content == css.content  # decoded by the client
+    assert client.get("/sw.js", headers={"Accept-Encoding": "gzip"}).headers["content-encoding"] == "gzip"
+
+    pages = [client.get("/login", headers={"Accept-Encoding": "br"}) for _ in range(2)]
+    assert all(page.headers["content-encoding"] == "br" for page in pages)
+    tokens = [re.search(r'name="_csrf_token" value="([^"]+)"', page.text).group(1) for page in pages]
+    cookie = client.cookies["leokop_csrf"]
+    assert tokens[0] != tokens[1] and cookie not in pages[0].text and cookie not in pages[1].text
+    assert unmask_csrf_token(tokens[0]) == unmask_csrf_token(tokens[1]) == cookie
+
+    def sign_in(token: str) -> int:
+        form = {"email": APPRENTICE, "password": DEMO_PASSWORD, "_csrf_token": token}
+        return client.post("/login", data=form, follow_redirects=False).status_code
+
+    forged = tokens[0][:-2] + ("00" if tokens[0][-2:] != "00" else "11")
+    assert sign_in(forged) == 403
+    assert sign_in(tokens[0]) == 303
+
+    client.cookies.clear()
+    client.cookies.set("leokop_csrf", "kein-hex")  # altered by hand: a page, not a crash
+    assert client.get("/login").status_code == 200

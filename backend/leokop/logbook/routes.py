@@ -324,14 +324,14 @@ def _file_response(path, content_type: str, disposition: str) -> Response:
     )
 
 
-@get(WEEK + "/attachments/{attachment_id:int}", opt={"action": "log.view"}, include_in_schema=False)
+@get(WEEK + "/attachments/{attachment_id:int}", opt={"action": "log.view", "no_compression": True}, include_in_schema=False)
 async def download(request: Request, contract_id: FromPath[int], monday: FromPath[dt.date], attachment_id: FromPath[int]) -> Response:
     found = await service.attachment_file(_user(request), contract_id, monday, attachment_id)
     path = files.path_for(request.app.state.settings.var_dir, found["sha256"])
     return _file_response(path, found["content_type"], f'attachment; filename="{found["filename"]}"')
 
 
-@get(WEEK + "/attachments/{attachment_id:int}/thumbnail", opt={"action": "log.view"}, include_in_schema=False)
+@get(WEEK + "/attachments/{attachment_id:int}/thumbnail", opt={"action": "log.view", "no_compression": True}, include_in_schema=False)
 async def thumbnail(request: Request, contract_id: FromPath[int], monday: FromPath[dt.date], attachment_id: FromPath[int]) -> Response:
     found = await service.attachment_file(_user(request), contract_id, monday, attachment_id)
     if not found["has_thumbnail"]:

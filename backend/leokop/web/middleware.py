@@ -3,13 +3,16 @@ who is signed in, and the security headers every response carries."""
 
 from __future__ import annotations
 
+import base64
 import contextvars
 import logging
 import re
+import secrets
 import time
 import uuid
 from typing import Any
 
+from litestar.config.compression import CompressionConfig
 from litestar.datastructures import MutableScopeHeaders
 from litestar.middleware.csrf import CSRFMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -159,15 +162,56 @@ def _cookie(header: bytes, name: bytes) -> str | None:
     return None
 
 
+MASKED_TOKEN_PREFIX = "m."  # Litestar's own tokens are hex, so they never start with it
+
+
+def mask_csrf_token(token: str) -> str:
+    """The CSRF token as written into a page: XOR-ed with a fresh random pad each response, so the
+    bytes of the secret differ in every compressed page and BREACH has nothing stable to guess."""
+    try:
+        raw = bytes.fromhex(token)
+    except ValueError:  # a cookie the browser altered: it fails the check either way
+        return token
+    pad = secrets.token_bytes(len(raw))
+    return MASKED_TOKEN_PREFIX + base64.urlsafe_b64encode(pad + bytes(a ^ b for a, b in zip(raw, pad))).decode()
+
+
+def unmask_csrf_token(value: str) -> str:
+    """The token behind a masked form field; anything else (e.g. htmx's header, read from the
+    cookie) is returned as it came."""
+    if not value.startswith(MASKED_TOKEN_PREFIX):
+        return value
+    try:
+        raw = base64.urlsafe_b64decode(value[len(MASKED_TOKEN_PREFIX) :])
+    except ValueError:
+        return value
+    half = len(raw) // 2
+    return bytes(a ^ b for a, b in zip(raw[half:], raw[:half])).hex()
+
+
 class LeokopCSRFMiddleware(CSRFMiddleware):
     """Litestar's double-submit CSRF check, except for API-token requests: a browser never attaches
-    an Authorization header by itself, so those cannot be forged cross-site."""
+    an Authorization header by itself, so those cannot be forged cross-site. Form fields carry the
+    token masked (see mask_csrf_token)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope.get("auth") == "token":
             await self.app(scope, receive, send)
             return
         await super().__call__(scope, receive, send)
+
+    def _csrf_tokens_match(self, request_csrf_token: str, cookie_csrf_token: str) -> bool:
+        return super()._csrf_tokens_match(unmask_csrf_token(request_csrf_token), cookie_csrf_token)
+
+
+# Brotli (gzip for browsers without it) for every response of 500 bytes or more, except routes
+# with opt["no_compression"] (attachments: photos and PDFs are compressed already). Pages are safe to
+# compress against BREACH because the only secret in them, the CSRF token, is masked afresh in every
+# response, and the session cookie is SameSite=Lax (no cross-site request that an attacker could
+# time carries it, except a top-level navigation).
+COMPRESSION = CompressionConfig(
+    backend="brotli", brotli_quality=5, minimum_size=500, exclude_opt_key="no_compression"
+)
 
 
 def security_headers_hook(settings: Settings):

@@ -19,6 +19,7 @@ from leokop.accounts.schemas import CurrentUser, Role
 from leokop.messages import message
 from leokop.settings import PROJECT_ROOT
 from leokop.timeutil import to_berlin
+from leokop.web.middleware import mask_csrf_token
 
 TEMPLATES_DIR = Path(PROJECT_ROOT) / "web" / "templates"
 STATIC_DIR = Path(PROJECT_ROOT) / "web" / "static"
@@ -134,7 +135,7 @@ def render(
         user=user,
         nav=navigation(user, request.url.path),
         path=request.url.path,
-        csrf_token=request.scope.get("_csrf_token") or _csrf_token(request),
+        csrf_token=mask_csrf_token(request.scope.get("_csrf_token") or _csrf_token(request)),
     )
     compiled = ENVIRONMENT.get_template(template)
     is_htmx = request.headers.get("hx-request") == "true" and request.headers.get("hx-boosted") != "true"
@@ -154,7 +155,8 @@ def render(
 def _csrf_token(request: Request) -> str:
     from litestar.utils.scope.state import ScopeState
 
-    return ScopeState.from_scope(request.scope).csrf_token or ""
+    token = ScopeState.from_scope(request.scope).csrf_token
+    return token if isinstance(token, str) else ""  # Empty where the CSRF middleware did not run
 
 
 def redirect(request: Request, url: str) -> Response:
