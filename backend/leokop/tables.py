@@ -1,5 +1,6 @@
 """The list of every table, in dependency order (used for engine binding, migrations and test resets)."""
 
+from leokop.absences.tables import Absence, AbsenceEvent
 from leokop.accounts.tables import (
     ApiToken,
     Guardianship,
@@ -11,10 +12,13 @@ from leokop.accounts.tables import (
 )
 from leokop.audit.tables import AuditRecord
 from leokop.contracts.tables import Contract, ContractStaff, ReadingConsent
+from leokop.conversations.tables import Conversation, ConversationRead, Message, MessageAttachment
 from leokop.curriculum.tables import Occupation
+from leokop.lesson_topics.tables import LessonTopic, TopicPrefill
 from leokop.logbook.tables import Attachment, Day, Entry, Phrase, Week
 from leokop.notifications.tables import MailMessage, Notification, NotificationSetting, PushSubscription
 from leokop.organisations.tables import ClassTeacher, Company, School, SchoolClass
+from leokop.school_calendar.tables import CalendarFeed, PlanItem, SchoolPeriod
 from leokop.signing.tables import CommentTemplate, Signature, Substitution
 
 ALL_TABLES = [
@@ -46,4 +50,15 @@ ALL_TABLES = [
     Notification,
     PushSubscription,
     NotificationSetting,
+    SchoolPeriod,
+    PlanItem,
+    CalendarFeed,
+    LessonTopic,
+    TopicPrefill,
+    Absence,
+    AbsenceEvent,
+    Conversation,
+    Message,
+    MessageAttachment,
+    ConversationRead,
 ]

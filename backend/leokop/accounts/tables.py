@@ -18,6 +18,7 @@ class User(Table, tablename="app_user"):
     company = ForeignKey(Company, null=True, index=True)
     school = ForeignKey(School, null=True, index=True)
     birth_date = Date(null=True, default=None)
+    phone = Varchar(length=40, default="")  # shown in the contacts of the apprentices' circle
     created_at = Timestamptz()
     password_changed_at = Timestamptz(null=True, default=None)
 

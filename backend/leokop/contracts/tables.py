@@ -1,7 +1,7 @@
 """Tables of the contracts feature: the contract, the trainers and instructors assigned to it, and
 who has agreed that the school may read the log."""
 
-from piccolo.columns import Date, ForeignKey, Integer, Timestamptz, Varchar
+from piccolo.columns import Boolean, Date, ForeignKey, Integer, Timestamptz, Varchar
 from piccolo.table import Table
 
 from leokop.accounts.tables import User
@@ -22,6 +22,11 @@ class Contract(Table):
     daily_minutes = Integer()
     school = ForeignKey(School, null=True, index=True)
     school_class = ForeignKey(SchoolClass, null=True, index=True)
+    # On what the company may see the school's absences (K4): "" = not recorded (it sees none),
+    # "consent" = the apprentice's (a minor's: the guardians') consent, "contract" = a clause of the
+    # training contract. `share_sick_days`: the log's sick days are shown to the school.
+    absence_basis = Varchar(length=12, default="")
+    share_sick_days = Boolean(default=False)
     created_at = Timestamptz()
     updated_at = Timestamptz()
 

@@ -45,6 +45,8 @@ class Entry(Table):
     # Set by the device that typed it (offline outbox): a replay of the same add finds this entry
     # instead of creating a second one. Unique per week (raw migration).
     client_id = Varchar(length=40, null=True, default=None)
+    # "school": prefilled from a lesson topic the teacher published (lesson_topics.TopicPrefill).
+    origin = Varchar(length=8, default="")
     created_at = Timestamptz()
     updated_at = Timestamptz()
 

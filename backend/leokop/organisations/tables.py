@@ -1,6 +1,6 @@
 """Tables of the organisations feature: companies, schools, school classes."""
 
-from piccolo.columns import ForeignKey, Integer, Timestamptz, Varchar
+from piccolo.columns import Boolean, ForeignKey, Integer, Timestamptz, Varchar
 from piccolo.table import Table
 
 from piccolo.columns.reference import LazyTableReference
@@ -14,6 +14,11 @@ class Company(Table):
     name = Varchar(length=200)
     state = Varchar(length=2)
     city = Varchar(length=120, default="")
+    # The chamber's training adviser (Ausbildungsberater/in), shown in the apprentices' contacts.
+    chamber_name = Varchar(length=120, default="")
+    chamber_adviser_name = Varchar(length=120, default="")
+    chamber_adviser_email = Varchar(length=254, default="")
+    chamber_adviser_phone = Varchar(length=40, default="")
     created_at = Timestamptz()
 
 
@@ -23,6 +28,8 @@ class School(Table):
     name = Varchar(length=200)
     state = Varchar(length=2)
     city = Varchar(length=120, default="")
+    office_email = Varchar(length=254, default="")  # Schulsekretariat
+    office_phone = Varchar(length=40, default="")
     created_at = Timestamptz()
 
 
@@ -42,4 +49,6 @@ class ClassTeacher(Table):
     school_class = ForeignKey(SchoolClass, index=True)
     # Lazy: accounts.tables imports this module (users belong to companies and schools).
     teacher = ForeignKey(LazyTableReference("User", module_path="leokop.accounts.tables"), index=True)
+    is_class_lead = Boolean(default=False)  # Klassenleitung
+    subjects = Varchar(length=200, default="")  # e.g. "LF 5, LF 6, Deutsch"
     created_at = Timestamptz()

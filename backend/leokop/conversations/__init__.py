@@ -1,0 +1,1 @@
+"""Messages (Nachrichten) about one apprentice between company, school and apprentice (K7)."""

@@ -1,0 +1,1 @@
+"""Lesson topics (Unterrichtsthemen) a teacher publishes per class, prefilled into the logs (K2)."""
