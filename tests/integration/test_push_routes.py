@@ -169,6 +169,36 @@ def test_only_own_devices_can_be_removed(client, run, local_push):
     assert "Das Gerät wurde entfernt" in client.get("/notifications/devices?entfernt=1").text
 
 
+def test_logout_with_this_browsers_endpoint_forgets_exactly_that_device_of_that_person(client, run, local_push):
+    """pwa.js unsubscribes at logout and sends the endpoint along (push_endpoint); the server then
+    deletes that device of the person signing out, and nothing of anyone else's."""
+    others = FakeDevice(local_push, "others-phone")
+    login(client, APPRENTICE_2)
+    api(client, "POST", "/api/v1/push/subscriptions", others.subscription())
+    logout(client)
+    shared, own = FakeDevice(local_push, "shared-tablet"), FakeDevice(local_push, "own-phone")
+    login(client, APPRENTICE)
+    for device in (shared, own):
+        api(client, "POST", "/api/v1/push/subscriptions", device.subscription())
+
+    response = post(client, "/logout", {"push_endpoint": shared.endpoint})
+    assert response.status_code == 303 and response.headers["location"] == "/login?abgemeldet=1"
+    assert [row["endpoint"] for row in devices(run, APPRENTICE)] == [own.endpoint]
+    assert client.get("/api/v1/push/subscriptions").status_code == 401  # signed out as before
+
+    # Someone else's endpoint string at one's own logout, or any endpoint without a session: no effect.
+    login(client, APPRENTICE)
+    post(client, "/logout", {"push_endpoint": others.endpoint})
+    client.cookies.clear()
+    post(client, "/logout", {"push_endpoint": own.endpoint})
+    assert [row["endpoint"] for row in devices(run, APPRENTICE_2)] == [others.endpoint]
+    assert [row["endpoint"] for row in devices(run, APPRENTICE)] == [own.endpoint]
+    # Without JavaScript (no endpoint, or an empty one) the devices stay: README, "Web push".
+    login(client, APPRENTICE)
+    post(client, "/logout", {"push_endpoint": ""})
+    assert [row["endpoint"] for row in devices(run, APPRENTICE)] == [own.endpoint]
+
+
 def test_anonymous_callers_get_401_from_the_push_api(client):
     assert client.get("/api/v1/push/key").status_code == 401
     assert api(client, "POST", "/api/v1/push/subscriptions", {}).status_code == 401

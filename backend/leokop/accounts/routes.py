@@ -22,6 +22,7 @@ from leokop.accounts.schemas import (
     PasswordResetRequestForm,
 )
 from leokop.errors import ValidationFailed
+from leokop.notifications.service import forget_device_at_logout
 from leokop.policy import PUBLIC
 from leokop.settings import Settings
 from leokop.web.guards import user_may
@@ -104,6 +105,12 @@ async def login(request: Request) -> Response:
 
 @post("/logout", opt={"action": PUBLIC}, include_in_schema=False)
 async def logout(request: Request) -> Response:
+    user = request.scope.get("user")
+    # pwa.js puts this browser's push endpoint here after unsubscribing it: on a shared browser the
+    # next person must not get this person's pushes. Without JS the device stays with the user.
+    endpoint = (await request.form()).get("push_endpoint")
+    if user is not None and isinstance(endpoint, str) and endpoint:
+        await forget_device_at_logout(user.id, endpoint)
     old = await _old_session_token(request)
     if old:
         await service.revoke_session(old)

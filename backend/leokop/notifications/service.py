@@ -441,6 +441,15 @@ async def delete_subscription(user_id: int, subscription_id: int) -> None:
         raise NotFound()
 
 
+async def forget_device_at_logout(user_id: int, endpoint: str) -> bool:
+    """At logout the browser names its subscription's endpoint: that device of this user stops
+    receiving pushes (another user's row with this endpoint stays: the browser's word is no proof)."""
+    deleted = await PushSubscription.delete().where(
+        PushSubscription.user == user_id, PushSubscription.endpoint == endpoint
+    ).returning(PushSubscription.id)
+    return bool(deleted)
+
+
 # --- push delivery (the job) ---------------------------------------------------------------------------
 
 PUSH_LEASE = dt.timedelta(minutes=5)  # a worker that died mid-round leaves its jobs to others after this

@@ -157,6 +157,8 @@
       }
       return Outbox.clear().then(function () { return true; });
     }).catch(function () { return true; }).then(function (go) {
+      return go && endPushAtLogout(form).then(function () { return true; });
+    }).then(function (go) {
       if (!go) return;
       if (navigator.serviceWorker && navigator.serviceWorker.controller) navigator.serviceWorker.controller.postMessage({ type: "logout" });
       event.detail.issueRequest(true);
@@ -290,6 +292,23 @@
     localStorage.removeItem(PUSH_ID);
     if (subscription) await subscription.unsubscribe();
     pushState(box, "off");
+  }
+
+  // Logout: this browser stops getting this person's pushes (a shared browser's next user must not
+  // see them). The subscription ends here and its endpoint goes with the logout form, so the server
+  // forgets exactly this device of this person. Never holds the logout up for long.
+  function endPushAtLogout(form) {
+    localStorage.removeItem(PUSH_ID);
+    if (!pushSupported()) return Promise.resolve();
+    const ending = navigator.serviceWorker.getRegistration().then(function (registration) {
+      return registration && registration.pushManager.getSubscription();
+    }).then(function (subscription) {
+      if (!subscription) return;
+      const field = form.querySelector("input[name=push_endpoint]");
+      if (field) field.value = subscription.endpoint;
+      return subscription.unsubscribe();
+    }).catch(function () {});
+    return Promise.race([ending, new Promise(function (done) { setTimeout(done, 3000); })]);
   }
 
   document.addEventListener("click", function (event) {
