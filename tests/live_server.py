@@ -16,7 +16,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -95,8 +95,12 @@ def _wait_until_healthy(process: subprocess.Popen, url: str, stderr_path: Path) 
 
 
 @contextlib.contextmanager
-def live_leokop(workers: int = 1) -> Iterator[str]:
-    """Base URL of a real leokop server with migrated demo data; stopped and cleaned up afterwards."""
+def live_leokop(workers: int = 1, extra_env: Mapping[str, str] | None = None) -> Iterator[str]:
+    """Base URL of a real leokop server with migrated demo data; stopped and cleaned up afterwards.
+    `extra_env` adds or overrides LEOKOP_* settings of this server (not its database, port or folder)."""
+    fixed = {"LEOKOP_HOST", "LEOKOP_PORT", "LEOKOP_VAR_DIR", "LEOKOP_DATABASE_URL"} & set(extra_env or {})
+    if fixed:
+        raise ValueError(f"live_leokop sets these itself: {sorted(fixed)}")
     var_dir = Path(tempfile.mkdtemp(prefix="leokop-live-"))
     port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("LEOKOP_")}
@@ -109,6 +113,7 @@ def live_leokop(workers: int = 1) -> Iterator[str]:
         # Reminders depend on the wall clock; browser tests must not see them appear at random.
         LEOKOP_REMINDERS="false",
     )
+    env.update(extra_env or {})
 
     # The PostgreSQL lane (scripts/test sets LEOKOP_DATABASE_URL): the server gets its own database,
     # so it never shares state with the integration tests' database.

@@ -4,12 +4,14 @@ viewports (phone, tablet, desktop). See tests/e2e/browser.py for the helpers the
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, sync_playwright
 
 from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORTS, login
+from tests.fake_push_service import FakePushService
 from tests.live_server import live_leokop
 
 E2E_DIR = Path(__file__).resolve().parent
@@ -62,31 +64,16 @@ def signed_in_state(browser, live_server):
     return state
 
 
-@pytest.fixture
-def new_context(browser, live_server, signed_in_state):
-    """Factory: new_context("phone" | "tablet" | "desktop", as_user=..., color_scheme=..., axe=...).
-
-    axe=True bypasses the app's CSP so that axe-core can be injected; every other context runs with
-    the CSP in force. JavaScript errors and CSP violations in any page fail the test."""
+@contextlib.contextmanager
+def _watched_contexts(browser: Browser, base_url: str):
+    """Yields open(viewport, **options) for new contexts on `base_url`; closes them at the end and fails
+    the test if any page had a JavaScript error or a CSP violation."""
     contexts: list[BrowserContext] = []
     problems: list[str] = []
 
-    def make(
-        viewport: str = "desktop",
-        *,
-        as_user: str | None = None,
-        color_scheme: str = "light",
-        axe: bool = False,
-    ) -> BrowserContext:
+    def open_context(viewport: str, **options) -> BrowserContext:
         context = browser.new_context(
-            base_url=live_server,
-            locale="de-DE",
-            timezone_id="Europe/Berlin",
-            color_scheme=color_scheme,
-            reduced_motion="reduce",
-            bypass_csp=axe,
-            storage_state=signed_in_state(as_user) if as_user else None,
-            **VIEWPORTS[viewport],
+            base_url=base_url, locale="de-DE", timezone_id="Europe/Berlin", reduced_motion="reduce", **options, **VIEWPORTS[viewport]
         )
         context.set_default_timeout(10_000)
         context.on("weberror", lambda error: problems.append(f"JavaScript error: {error.error}"))
@@ -99,11 +86,69 @@ def new_context(browser, live_server, signed_in_state):
         contexts.append(context)
         return context
 
-    yield make
+    yield open_context
     for context in contexts:
         context.close()
     if problems:
         pytest.fail("Problems in the browser:\n" + "\n".join(problems), pytrace=False)
+
+
+@pytest.fixture
+def new_context(browser, live_server, signed_in_state):
+    """Factory: new_context("phone" | "tablet" | "desktop", as_user=..., color_scheme=..., axe=...).
+
+    axe=True bypasses the app's CSP so that axe-core can be injected; every other context runs with
+    the CSP in force. JavaScript errors and CSP violations in any page fail the test."""
+    with _watched_contexts(browser, live_server) as open_context:
+
+        def make(
+            viewport: str = "desktop",
+            *,
+            as_user: str | None = None,
+            color_scheme: str = "light",
+            axe: bool = False,
+        ) -> BrowserContext:
+            return open_context(
+                viewport,
+                color_scheme=color_scheme,
+                bypass_csp=axe,
+                storage_state=signed_in_state(as_user) if as_user else None,
+            )
+
+        yield make
+
+
+# --- a server that really sends pushes: to the fake push service of tests/fake_push_service.py -----
+
+PUSH_E2E_SUBJECT = "mailto:push-e2e@leokop.example"
+
+
+@pytest.fixture(scope="package")
+def fake_push_service() -> FakePushService:
+    service = FakePushService()
+    yield service
+    service.close()
+
+
+@pytest.fixture(scope="package")
+def push_live_server(fake_push_service):
+    """Base URL of a second real server (fresh demo data) that accepts endpoints on the fake push
+    service (the test-only LEOKOP_PUSH_TEST_ENDPOINT_PREFIX) and runs its push worker every 0.2 s."""
+    extra_env = {
+        "LEOKOP_PUSH_TEST_ENDPOINT_PREFIX": fake_push_service.prefix,
+        "LEOKOP_PUSH_INTERVAL_SECONDS": "0.2",
+        "LEOKOP_VAPID_SUBJECT": PUSH_E2E_SUBJECT,
+    }
+    with live_leokop(extra_env=extra_env) as base_url:
+        yield base_url
+
+
+@pytest.fixture
+def push_context(browser, push_live_server):
+    """Factory: push_context("phone" | "tablet" | "desktop"), a context on the push server with nobody
+    signed in (sign in through the form), watched like new_context's."""
+    with _watched_contexts(browser, push_live_server) as open_context:
+        yield lambda viewport="desktop": open_context(viewport, color_scheme="light")
 
 
 @pytest.fixture
