@@ -72,6 +72,8 @@ POLICY: dict[str, dict[Role, Rule]] = {
     "push.manage": {role: Rule.allow for role in ALL_ROLES},
     "school.manage": {R.school_admin: Rule.allow},
     "class.view": {R.school_admin: Rule.allow, R.teacher: Rule.allow},
+    # Lesson topics: a teacher for the classes they teach, the school admin for every class of the school.
+    "topics.manage": {R.school_admin: Rule.allow, R.teacher: Rule.allow},
     "outbox.view": {
         R.admin: Rule.allow,
         R.company_admin: Rule.allow,
