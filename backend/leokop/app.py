@@ -21,7 +21,6 @@ from leokop.contracts.routes import ROUTES as CONTRACT_ROUTES
 from leokop.dashboard.routes import ROUTES as DASHBOARD_ROUTES
 from leokop.db import bind_tables, close_engine, create_engine, open_engine
 from leokop.health import healthz
-from leokop.lesson_topics.routes import ROUTES as LESSON_TOPIC_ROUTES
 from leokop.logbook.routes import ROUTES as LOGBOOK_ROUTES
 from leokop.logs import configure_logging
 from leokop.notifications.routes import ROUTES as NOTIFICATION_ROUTES
@@ -30,6 +29,7 @@ from leokop.notifications.reminders import run_reminder_loop
 from leokop.notifications.service import run_mail_worker, run_push_worker
 from leokop.organisations.routes import ROUTES as ORGANISATION_ROUTES
 from leokop.policy import PUBLIC
+from leokop.school_calendar.routes import ROUTES as SCHOOL_CALENDAR_ROUTES
 from leokop.signing.routes import ROUTES as SIGNING_ROUTES
 from leokop.settings import Settings, ensure_secret_key, load_settings
 from leokop.web.errors import EXCEPTION_HANDLERS
@@ -121,7 +121,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *CONTRACT_ROUTES,
             *LOGBOOK_ROUTES,
             *SIGNING_ROUTES,
-            *LESSON_TOPIC_ROUTES,
+            *SCHOOL_CALENDAR_ROUTES,
             *NOTIFICATION_ROUTES,
             *PWA_ROUTES,
             healthz,

@@ -123,9 +123,9 @@ async def seed_demo(password_hash: str | None = None, with_log: bool = False) ->
             await ReadingConsent.insert(ReadingConsent(contract=rows[0]["id"], apprentice_consented_at=now, updated_at=now))
     for teacher, class_name in CLASS_TEACHERS:
         await ClassTeacher.insert(ClassTeacher(school_class=classes[class_name], teacher=users[teacher], created_at=now))
+    await _seed_school_calendar(classes, users)
     if with_log:
         await _seed_log(users)
-        await _seed_topics(users)
     return True
 
 
@@ -172,6 +172,36 @@ async def _seed_log(users: dict[str, int]) -> None:
         if apprentice is finn and weeks_back == 3:
             await signing.return_week(markus, contract_id, monday, "Bitte am Freitag genauer beschreiben, was Sie getestet haben.")
 
+async def _seed_school_calendar(classes: dict[str, int], users: dict[str, int]) -> None:
+    """The current school year's calendar: FIA25a at school every Tuesday and Thursday, IM25b in
+    two-week blocks every six weeks; a planned week of vacation for Finn and an inter-company
+    course for Noah next month."""
+    from leokop.logbook import calendar
+    from leokop.school_calendar.tables import PlanItem, SchoolPeriod
+
+    today, now = today_berlin(), utcnow()
+    year = today.year if today.month >= 8 else today.year - 1
+    first, last = dt.date(year, 8, 1), dt.date(year + 1, 7, 31)
+    periods = [SchoolPeriod(school_class=classes["FIA25a"], kind="weekly", start_date=first, end_date=last, weekdays="24", label="Schuljahr " + f"{year}/{(year + 1) % 100:02d}", source="form", created_at=now)]
+    monday = calendar.monday_of(first) + dt.timedelta(days=7)
+    for number in range(1, 9):
+        periods.append(
+            SchoolPeriod(school_class=classes["IM25b"], kind="block", start_date=monday, end_date=monday + dt.timedelta(days=11), weekdays="12345", label=f"Block {number}", source="form", created_at=now)
+        )
+        monday += dt.timedelta(weeks=6)
+    await SchoolPeriod.insert(*periods)
+    next_month = calendar.monday_of((today.replace(day=1) + dt.timedelta(days=40)).replace(day=1)) + dt.timedelta(days=7)
+    contracts = {
+        r["email"]: r["id"]
+        for r in await Contract.select(Contract.id, Contract.apprentice.email.as_alias("email")).where(
+            Contract.apprentice.is_in([users["finn.schneider@rmm.example"], users["noah.fischer@rmm.example"]])
+        )
+    }
+    await PlanItem.insert(
+        PlanItem(contract=contracts["finn.schneider@rmm.example"], kind="vacation", start_date=next_month, end_date=next_month + dt.timedelta(days=4), label="Jahresurlaub", created_at=now),
+        PlanItem(contract=contracts["noah.fischer@rmm.example"], kind="inter_company", start_date=next_month + dt.timedelta(days=7), end_date=next_month + dt.timedelta(days=11), label="Lehrgang Pneumatik", created_at=now),
+    )
+
 
 # FIA25a's lesson topics: (weeks back, weekday, subject, text, duration).
 DEMO_TOPICS = [
@@ -182,20 +212,3 @@ DEMO_TOPICS = [
     (0, 1, "LF 5 Software zur Verwaltung von Daten anpassen", "SQL: Tabellen mit CREATE TABLE anlegen, Datentypen und Schlüssel.", "4:30"),
     (0, 1, "Deutsch", "Ergebnisprotokoll einer Teambesprechung schreiben.", "1:30"),
 ]
-
-
-async def _seed_topics(users: dict[str, int]) -> None:
-    """Last week's and this week's lesson topics of FIA25a, published by the class teacher through
-    the service, so the logs are prefilled as in real use (Finn's last week is submitted already:
-    only Mia's log gets those)."""
-    from leokop.accounts.service import load_user
-    from leokop.lesson_topics import service as topics
-    from leokop.logbook import calendar
-
-    teacher = await load_user(users["thomas.berg@bs-main.example"])
-    class_id = (await SchoolClass.select(SchoolClass.id).where(SchoolClass.name == "FIA25a").first())["id"]
-    this_monday = calendar.monday_of(today_berlin())
-    for weeks_back in sorted({row[0] for row in DEMO_TOPICS}, reverse=True):
-        monday = this_monday - dt.timedelta(days=7 * weeks_back)
-        rows = [(subject, text, duration, monday + dt.timedelta(days=weekday)) for back, weekday, subject, text, duration in DEMO_TOPICS if back == weeks_back]
-        await topics.publish(teacher, class_id, monday, rows)

@@ -72,8 +72,20 @@ POLICY: dict[str, dict[Role, Rule]] = {
     "push.manage": {role: Rule.allow for role in ALL_ROLES},
     "school.manage": {R.school_admin: Rule.allow},
     "class.view": {R.school_admin: Rule.allow, R.teacher: Rule.allow},
-    # Lesson topics: a teacher for the classes they teach, the school admin for every class of the school.
-    "topics.manage": {R.school_admin: Rule.allow, R.teacher: Rule.allow},
+    # School calendar: the class's periods (school admin: any class of the school; teachers: their
+    # classes, checked by the service), one calendar per apprentice (whoever may read the log), the
+    # company's plan, and each person's own feed address.
+    "class_calendar.manage": {R.school_admin: Rule.allow, R.teacher: Rule.allow},
+    "calendar.view": {
+        R.company_admin: Rule.allow,
+        R.trainer: Rule.allow,
+        R.instructor: Rule.allow,
+        R.apprentice: Rule.allow,
+        R.teacher: Rule.allow,
+        R.guardian: Rule.allow,
+    },
+    "plan.manage": {R.company_admin: Rule.allow, R.trainer: Rule.allow},
+    "calendar_feed.manage": {role: Rule.allow for role in ALL_ROLES},
     "outbox.view": {
         R.admin: Rule.allow,
         R.company_admin: Rule.allow,

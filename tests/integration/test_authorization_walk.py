@@ -6,6 +6,7 @@ gets 401/403/5xx; objects of another company or school answer 404 and show none 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -16,6 +17,7 @@ from leokop.accounts.schemas import CurrentUser, Role
 from leokop.accounts.tables import User
 from leokop.contracts.tables import Contract
 from leokop.organisations.tables import School, SchoolClass
+from leokop.school_calendar.tables import PlanItem, SchoolPeriod
 from leokop.timeutil import utcnow
 from tests.helpers import (
     APPRENTICE,
@@ -81,10 +83,13 @@ def _request(client, method: str, url: str):
 def _own_ids(run) -> dict[str, object]:
     finn = run(Contract.select(Contract.id).where(Contract.apprentice.email == APPRENTICE).first)
     fia = run(SchoolClass.select(SchoolClass.id).where(SchoolClass.name == "FIA25a").first)
-    return {"contract_id": finn["id"], "class_id": fia["id"], "token_id": 999999, "user_id": 999999, "token": "kein-gueltiger-link", "file_path": "css/app.css", "unknown": "gibt-es-nicht",
+    # The school calendar's own objects: FIA25a's demo period, a plan item on Finn's contract.
+    period = run(SchoolPeriod.select(SchoolPeriod.id).where(SchoolPeriod.school_class == fia["id"]).first)
+    item = run(PlanItem.insert(PlanItem(contract=finn["id"], kind="vacation", start_date=dt.date(2026, 12, 14), end_date=dt.date(2026, 12, 18), created_at=utcnow())).returning(PlanItem.id))[0]
+    calendar_ids = {"period_id": period["id"], "item_id": item["id"], "filename": "kein-abo.ics"}
+    return {**calendar_ids, "contract_id": finn["id"], "class_id": fia["id"], "token_id": 999999, "user_id": 999999, "token": "kein-gueltiger-link", "file_path": "css/app.css", "unknown": "gibt-es-nicht",
             "monday": "2026-11-23", "day": "2026-11-24", "entry_id": 999999, "phrase_id": 999999, "attachment_id": 999999,
-            "template_id": 999999, "substitution_id": 999999, "notification_id": 999999, "subscription_id": 999999,
-            "topic_id": 999999}
+            "template_id": 999999, "substitution_id": 999999, "notification_id": 999999, "subscription_id": 999999}
 
 
 def _expected_allowed(role_key: str, action: str) -> bool:
@@ -191,22 +196,34 @@ def test_people_of_another_organisation_cannot_be_reinvited(client, run):
 # cannot silently widen access: these pairs must stay denied.
 NEVER_ALLOWED = {
     "apprentice": ("contract.edit", "people.view", "people.invite", "organisation.manage", "school.manage", "class.view", "outbox.view", "company.manage",
-                   "review.inbox", "review.sign", "week.cosign", "week.acknowledge", "substitute.manage", "topics.manage"),
-    "guardian": ("contract.view", "contract.edit", "people.view", "class.view", "outbox.view", "log.write", "review.sign", "week.cosign", "consent.manage",
-                 "topics.manage"),
+                   "review.inbox", "review.sign", "week.cosign", "week.acknowledge", "substitute.manage"),
+    "guardian": ("contract.view", "contract.edit", "people.view", "class.view", "outbox.view", "log.write", "review.sign", "week.cosign", "consent.manage"),
     "teacher": ("contract.view", "contract.edit", "people.invite", "school.manage", "outbox.view", "company.manage", "log.write", "review.sign",
                 "week.acknowledge", "consent.manage"),
     "instructor": ("contract.edit", "people.invite", "people.view", "company.manage", "outbox.view", "log.write", "week.cosign", "consent.manage",
-                   "substitute.manage", "topics.manage"),
-    "trainer": ("people.invite", "company.manage", "outbox.view", "organisation.manage", "school.manage", "log.write", "week.cosign", "week.acknowledge",
-                "topics.manage"),
+                   "substitute.manage"),
+    "trainer": ("people.invite", "company.manage", "outbox.view", "organisation.manage", "school.manage", "log.write", "week.cosign", "week.acknowledge"),
     "school_admin": ("contract.view", "contract.edit", "company.manage", "organisation.manage", "log.view", "review.sign", "week.cosign", "consent.manage"),
-    "company_admin": ("school.manage", "class.view", "organisation.manage", "log.write", "week.cosign", "week.acknowledge", "topics.manage"),
-    "admin": ("contract.view", "contract.edit", "class.view", "log.view", "review.sign", "week.cosign", "consent.manage", "topics.manage"),
+    "company_admin": ("school.manage", "class.view", "organisation.manage", "log.write", "week.cosign", "week.acknowledge"),
+    "admin": ("contract.view", "contract.edit", "class.view", "log.view", "review.sign", "week.cosign", "consent.manage"),
+}
+
+
+# The school calendar: only the school edits a class's calendar, only the company plans, and
+# people outside an apprentice's circle (school admin, operator) do not see the apprentice's calendar.
+NEVER_ALLOWED_CALENDAR = {
+    "apprentice": ("class_calendar.manage", "plan.manage"),
+    "guardian": ("class_calendar.manage", "plan.manage"),
+    "instructor": ("class_calendar.manage", "plan.manage"),
+    "trainer": ("class_calendar.manage",),
+    "company_admin": ("class_calendar.manage",),
+    "teacher": ("plan.manage",),
+    "school_admin": ("calendar.view", "plan.manage"),
+    "admin": ("calendar.view", "plan.manage", "class_calendar.manage"),
 }
 
 
 @pytest.mark.parametrize("role_key", sorted(NEVER_ALLOWED))
 def test_policy_never_allows_what_a_role_must_not_do(role_key):
-    for action in NEVER_ALLOWED[role_key]:
+    for action in NEVER_ALLOWED[role_key] + NEVER_ALLOWED_CALENDAR.get(role_key, ()):
         assert not _expected_allowed(role_key, action), f"{role_key} may {action}"

@@ -7,7 +7,6 @@ import asyncio
 import datetime as dt
 from collections import defaultdict
 
-import msgspec
 from piccolo.columns.combination import WhereRaw
 from piccolo.query.functions.aggregate import Count, Max
 
@@ -19,6 +18,7 @@ from leokop.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from leokop.logbook import calendar, files
 from leokop.logbook.schemas import AttachmentView, DayView, EntryView, GapWeek, WeekView
 from leokop.logbook.tables import Attachment, Day, Entry, Phrase, Week
+from leokop.school_calendar import service as school_calendar
 from leokop.signing.workflow import Action, Relation, allowed_actions
 from leokop.timeutil import parse_duration, today_berlin, utcnow
 
@@ -61,6 +61,7 @@ async def log_contract(user: CurrentUser, contract_id: int) -> dict:
         c.end_date,
         c.log_mode,
         c.daily_minutes,
+        c.school_class.as_alias("school_class_id"),
     ).where(c.id == contract_id, condition)
     if not rows:
         raise NotFound()
@@ -94,12 +95,13 @@ def _entry_view(row: dict) -> EntryView:
     return EntryView(**row)  # the row has exactly _ENTRY_COLUMNS
 
 
-_ENTRY_COLUMNS = (Entry.id, Entry.day, Entry.position, Entry.category, Entry.text, Entry.minutes, Entry.version, Entry.origin)
+_ENTRY_COLUMNS = (Entry.id, Entry.day, Entry.position, Entry.category, Entry.text, Entry.minutes, Entry.version)
 
 
 async def week_view(user: CurrentUser, contract_id: int, monday: dt.date) -> WeekView:
     """The week page: contract, sheet, day statuses, entries and attachments in five queries
-    whatever the size."""
+    whatever the size, plus two for the school calendar's and the company plan's defaults while
+    the week can still be edited."""
     contract = await log_contract(user, contract_id)
     if monday != calendar.monday_of(monday):
         raise NotFound()
@@ -121,7 +123,13 @@ async def week_view(user: CurrentUser, contract_id: int, monday: dt.date) -> Wee
             Entry.position
         ).order_by(Entry.id)
     attachments = [AttachmentView(**r) for r in attachment_rows]
-    return _assemble(user, contract, info, week, days_rows, [_entry_view(r) for r in entries_rows], attachments)
+    # A submitted or approved week shows what was stored at submit (the defaults were stored then):
+    # a later change of the class's calendar must not change a sheet someone is signing.
+    defaults = {}
+    if week is None or week["state"] in EDITABLE_STATES:
+        defaults = await school_calendar.day_defaults(contract_id, contract["school_class_id"], info.monday, info.sunday)
+    entries = [_entry_view(r) for r in entries_rows]
+    return _assemble(user, contract, info, week, days_rows, entries, attachments, defaults)
 
 
 _ATTACHMENT_COLUMNS = (
@@ -135,13 +143,18 @@ _ATTACHMENT_COLUMNS = (
 )
 
 
-def _assemble(user, contract, info, week, days_rows, entries, attachments) -> WeekView:
+def _assemble(user, contract, info, week, days_rows, entries, attachments, defaults) -> WeekView:
     stored = {r["date"]: r for r in days_rows}
     by_day: dict[dt.date | None, list[EntryView]] = defaultdict(list)
     for entry in entries:
         by_day[entry.day].append(entry)
+    # A stored status wins (the apprentice corrected the day), then a public holiday, then the
+    # calendar's proposal: the class's school day or the company's planned vacation or course.
     statuses = {
-        day.date: stored[day.date]["status"] if day.date in stored else calendar.default_status(day) for day in info.days
+        day.date: stored[day.date]["status"]
+        if day.date in stored
+        else calendar.default_status(day) or (defaults.get(day.date) if day.in_contract else None)
+        for day in info.days
     }
     # A day with entries but no status yet was evidently a day at work: it gets the deviation hint too.
     effective = {day: status or ("company" if by_day.get(day) else None) for day, status in statuses.items()}
@@ -504,77 +517,32 @@ async def copy_previous_week(user: CurrentUser, contract_id: int, monday: dt.dat
     return copied
 
 
-class NewEntry(msgspec.Struct, frozen=True):
-    week: int
-    day: dt.date | None
-    category: str
-    text: str
-    minutes: int
-    origin: str = ""  # "school": prefilled from a lesson topic
-
-
 async def _append(week_id: int, day: dt.date | None, rows: list[dict]) -> int:
-    created = await append_entries([NewEntry(week_id, day, r["category"], r["text"], r["minutes"]) for r in rows])
-    return len(created)
-
-
-async def append_entries(items: list[NewEntry]) -> list[int]:
-    """Append entries at the end of their days, in any number of weeks, in three statements whatever
-    their number (the last position of every day concerned, one insert, one touch of the weeks);
-    returns the new entries' ids in the order of `items`. Limits are the caller's to check."""
-    if not items:
-        return []
-    week_ids = sorted({item.week for item in items})
-    last = {
-        (r["week"], r["day"]): r["last"]
-        for r in await Entry.select(Entry.week, Entry.day, Max(Entry.position).as_alias("last"))
-        .where(Entry.week.is_in(week_ids))
-        .group_by(Entry.week, Entry.day)
-    }
+    if not rows:
+        return 0
+    last = await Entry.select(Max(Entry.position).as_alias("last")).where(
+        Entry.week == week_id, Entry.day == day if day else Entry.day.is_null()
+    )
+    position = last[0]["last"] or 0
     now = utcnow()
-    rows = []
-    for item in items:
-        position = last[(item.week, item.day)] = (last.get((item.week, item.day)) or 0) + 1
-        rows.append(
+    entries = []
+    for offset, row in enumerate(rows, start=1):
+        entries.append(
             Entry(
-                week=item.week,
-                day=item.day,
-                position=position,
-                category=item.category,
-                text=item.text,
-                minutes=item.minutes,
+                week=week_id,
+                day=day,
+                position=position + offset,
+                category=row["category"],
+                text=row["text"],
+                minutes=row["minutes"],
                 version=1,
-                origin=item.origin,
                 created_at=now,
                 updated_at=now,
             )
         )
-    created = await Entry.insert(*rows).returning(Entry.id)
-    await Week.update({Week.updated_at: now}).where(Week.id.is_in(week_ids))
-    # One statement numbers its rows in order on SQLite and PostgreSQL alike; RETURNING's own
-    # order is not promised.
-    return sorted(row["id"] for row in created)
-
-
-async def ensure_weeks(contract_ids: list[int], monday: dt.date) -> dict[int, dict]:
-    """The sheets of these contracts for the week of `monday` (contract id → id and state), created
-    as drafts where missing, in two statements whatever their number. An insert racing with the
-    apprentice's first save is settled by the unique index; on PostgreSQL the rows stay locked until
-    the caller's transaction ends, so a submit waits instead of slipping in between."""
-    now = utcnow()
-    await Week.insert(
-        *(Week(contract=contract_id, monday=monday, state="draft", created_at=now, updated_at=now) for contract_id in contract_ids)
-    ).on_conflict(action="DO NOTHING")
-    return {r["contract"]: r for r in await locked_weeks(contract_ids, monday)}
-
-
-async def locked_weeks(contract_ids: list[int], monday: dt.date) -> list[dict]:
-    """The id, contract and state of these contracts' sheets of one week, read for writing into them
-    (SQLite's immediate transactions are serial already; PostgreSQL locks the rows)."""
-    query = Week.select(Week.id, Week.contract, Week.state).where(Week.contract.is_in(contract_ids), Week.monday == monday)
-    if Week._meta.db.engine_type == "postgres":
-        query = query.lock_rows("UPDATE", of=(Week,))
-    return await query
+    await Entry.insert(*entries)
+    await _touch(week_id)
+    return len(entries)
 
 
 async def submit_week(user: CurrentUser, contract_id: int, monday: dt.date) -> None:
@@ -597,6 +565,11 @@ async def submit_week(user: CurrentUser, contract_id: int, monday: dt.date) -> N
         if now and now[0]["state"] == "submitted":
             return
         raise
+    # The calendar's proposals are stored with the submit: the sheet that is signed keeps them,
+    # whatever the class's calendar or the company's plan says later.
+    proposed = {d.date: (d.status, "") for d in view.days if d.status_is_default and d.status != "holiday"}
+    if proposed:
+        await _store_statuses(week_id, proposed)
     submitted = await Week.update({Week.state: "submitted", Week.submitted_at: utcnow(), Week.updated_at: utcnow()}).where(
         Week.id == week_id, Week.state.is_in(list(EDITABLE_STATES))
     ).returning(Week.id)
