@@ -21,6 +21,7 @@ from leokop.contracts.routes import ROUTES as CONTRACT_ROUTES
 from leokop.dashboard.routes import ROUTES as DASHBOARD_ROUTES
 from leokop.db import bind_tables, close_engine, create_engine, open_engine
 from leokop.health import healthz
+from leokop.lesson_topics.routes import ROUTES as LESSON_TOPIC_ROUTES
 from leokop.logbook.routes import ROUTES as LOGBOOK_ROUTES
 from leokop.logs import configure_logging
 from leokop.notifications.routes import ROUTES as NOTIFICATION_ROUTES
@@ -122,6 +123,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *LOGBOOK_ROUTES,
             *SIGNING_ROUTES,
             *SCHOOL_CALENDAR_ROUTES,
+            *LESSON_TOPIC_ROUTES,
             *NOTIFICATION_ROUTES,
             *PWA_ROUTES,
             healthz,

@@ -126,6 +126,7 @@ async def seed_demo(password_hash: str | None = None, with_log: bool = False) ->
     await _seed_school_calendar(classes, users)
     if with_log:
         await _seed_log(users)
+        await _seed_topics(users)
     return True
 
 
@@ -171,6 +172,34 @@ async def _seed_log(users: dict[str, int]) -> None:
             await signing.approve(markus, contract_id, monday)
         if apprentice is finn and weeks_back == 3:
             await signing.return_week(markus, contract_id, monday, "Bitte am Freitag genauer beschreiben, was Sie getestet haben.")
+
+
+# FIA25a's lesson topics: (weeks back, weekday, subject, text, duration).
+DEMO_TOPICS = [
+    (1, 1, "LF 5 Software zur Verwaltung von Daten anpassen", "Datenbankentwurf: ER-Modell einer Ausleihe erstellt, Kardinalitäten bestimmt.", "4:30"),
+    (1, 1, "Politik und Wirtschaft", "Tarifvertrag und Mitbestimmung im Betrieb.", "1:30"),
+    (1, 3, "LF 6 Serviceanfragen bearbeiten", "Störungsmeldungen im Ticketsystem aufnehmen und priorisieren.", "4:30"),
+    (1, 3, "Englisch", "Describing a technical problem in an e-mail.", "1:30"),
+    (0, 1, "LF 5 Software zur Verwaltung von Daten anpassen", "SQL: Tabellen mit CREATE TABLE anlegen, Datentypen und Schlüssel.", "4:30"),
+    (0, 1, "Deutsch", "Ergebnisprotokoll einer Teambesprechung schreiben.", "1:30"),
+]
+
+
+async def _seed_topics(users: dict[str, int]) -> None:
+    """Last week's and this week's lesson topics of FIA25a, published by the class teacher through
+    the service, so the logs are prefilled as in real use (Finn's last week is submitted already:
+    only Mia's log gets those)."""
+    from leokop.accounts.service import load_user
+    from leokop.lesson_topics import service as topics
+    from leokop.logbook import calendar
+
+    teacher = await load_user(users["thomas.berg@bs-main.example"])
+    class_id = (await SchoolClass.select(SchoolClass.id).where(SchoolClass.name == "FIA25a").first())["id"]
+    this_monday = calendar.monday_of(today_berlin())
+    for weeks_back in sorted({row[0] for row in DEMO_TOPICS}, reverse=True):
+        monday = this_monday - dt.timedelta(days=7 * weeks_back)
+        rows = [(subject, text, duration, monday + dt.timedelta(days=weekday)) for back, weekday, subject, text, duration in DEMO_TOPICS if back == weeks_back]
+        await topics.publish(teacher, class_id, monday, rows)
 
 async def _seed_school_calendar(classes: dict[str, int], users: dict[str, int]) -> None:
     """The current school year's calendar: FIA25a at school every Tuesday and Thursday, IM25b in

@@ -71,6 +71,11 @@ MESSAGES: dict[str, str] = {
     "changed_after_approval": "Der Inhalt wurde nach der Abzeichnung verändert.",
     "approval_missing": "Die Woche gilt als abgezeichnet, aber es gibt keine gültige Abzeichnung.",
     "entry_changed_elsewhere": "Dieser Eintrag wurde inzwischen auf einem anderen Gerät geändert.",
+    # Lesson topics
+    "topic_day_outside_week": "Bitte einen Tag dieser Woche wählen.",
+    "topic_day_needed": "Im Kalender der Klasse steht für diese Woche kein Berufsschultag. Bitte den Tag wählen, an dem das Thema unterrichtet wurde.",
+    "topics_week_in_future": "Unterrichtsthemen können erst veröffentlicht werden, wenn die Woche begonnen hat.",
+    "topic_changed_elsewhere": "Dieses Thema wurde inzwischen von jemand anderem geändert. Hier sehen Sie den gespeicherten Stand – bitte bei Bedarf erneut ändern.",
     # School calendar
     "period_too_long": "Ein Zeitraum darf höchstens 4 Jahre lang sein.",
     "weekdays_required": "Bitte mindestens einen Wochentag wählen.",

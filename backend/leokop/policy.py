@@ -72,6 +72,8 @@ POLICY: dict[str, dict[Role, Rule]] = {
     "push.manage": {role: Rule.allow for role in ALL_ROLES},
     "school.manage": {R.school_admin: Rule.allow},
     "class.view": {R.school_admin: Rule.allow, R.teacher: Rule.allow},
+    # Lesson topics: a teacher for the classes they teach, the school admin for every class of the school.
+    "topics.manage": {R.school_admin: Rule.allow, R.teacher: Rule.allow},
     # School calendar: the class's periods (school admin: any class of the school; teachers: their
     # classes, checked by the service), one calendar per apprentice (whoever may read the log), the
     # company's plan, and each person's own feed address.

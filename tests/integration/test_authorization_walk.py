@@ -89,7 +89,8 @@ def _own_ids(run) -> dict[str, object]:
     calendar_ids = {"period_id": period["id"], "item_id": item["id"], "filename": "kein-abo.ics"}
     return {**calendar_ids, "contract_id": finn["id"], "class_id": fia["id"], "token_id": 999999, "user_id": 999999, "token": "kein-gueltiger-link", "file_path": "css/app.css", "unknown": "gibt-es-nicht",
             "monday": "2026-11-23", "day": "2026-11-24", "entry_id": 999999, "phrase_id": 999999, "attachment_id": 999999,
-            "template_id": 999999, "substitution_id": 999999, "notification_id": 999999, "subscription_id": 999999}
+            "template_id": 999999, "substitution_id": 999999, "notification_id": 999999, "subscription_id": 999999,
+            "topic_id": 999999}
 
 
 def _expected_allowed(role_key: str, action: str) -> bool:
@@ -196,16 +197,18 @@ def test_people_of_another_organisation_cannot_be_reinvited(client, run):
 # cannot silently widen access: these pairs must stay denied.
 NEVER_ALLOWED = {
     "apprentice": ("contract.edit", "people.view", "people.invite", "organisation.manage", "school.manage", "class.view", "outbox.view", "company.manage",
-                   "review.inbox", "review.sign", "week.cosign", "week.acknowledge", "substitute.manage"),
-    "guardian": ("contract.view", "contract.edit", "people.view", "class.view", "outbox.view", "log.write", "review.sign", "week.cosign", "consent.manage"),
+                   "review.inbox", "review.sign", "week.cosign", "week.acknowledge", "substitute.manage", "topics.manage"),
+    "guardian": ("contract.view", "contract.edit", "people.view", "class.view", "outbox.view", "log.write", "review.sign", "week.cosign", "consent.manage",
+                 "topics.manage"),
     "teacher": ("contract.view", "contract.edit", "people.invite", "school.manage", "outbox.view", "company.manage", "log.write", "review.sign",
                 "week.acknowledge", "consent.manage"),
     "instructor": ("contract.edit", "people.invite", "people.view", "company.manage", "outbox.view", "log.write", "week.cosign", "consent.manage",
-                   "substitute.manage"),
-    "trainer": ("people.invite", "company.manage", "outbox.view", "organisation.manage", "school.manage", "log.write", "week.cosign", "week.acknowledge"),
+                   "substitute.manage", "topics.manage"),
+    "trainer": ("people.invite", "company.manage", "outbox.view", "organisation.manage", "school.manage", "log.write", "week.cosign", "week.acknowledge",
+                "topics.manage"),
     "school_admin": ("contract.view", "contract.edit", "company.manage", "organisation.manage", "log.view", "review.sign", "week.cosign", "consent.manage"),
-    "company_admin": ("school.manage", "class.view", "organisation.manage", "log.write", "week.cosign", "week.acknowledge"),
-    "admin": ("contract.view", "contract.edit", "class.view", "log.view", "review.sign", "week.cosign", "consent.manage"),
+    "company_admin": ("school.manage", "class.view", "organisation.manage", "log.write", "week.cosign", "week.acknowledge", "topics.manage"),
+    "admin": ("contract.view", "contract.edit", "class.view", "log.view", "review.sign", "week.cosign", "consent.manage", "topics.manage"),
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -12,6 +13,17 @@ DATA_DIR = Path(__file__).parent / "data"
 
 def occupation_files() -> dict[str, dict]:
     return {path.stem: json.loads(path.read_text(encoding="utf-8")) for path in sorted(DATA_DIR.glob("*.json"))}
+
+
+@functools.cache
+def learning_fields(slug: str) -> tuple[tuple[str, str], ...]:
+    """(number, title) of each Lernfeld of an occupation, in the order of its Rahmenlehrplan; empty
+    for an unknown slug. Read once per process: the files ship with the code."""
+    path = DATA_DIR / f"{slug}.json"
+    if "/" in slug or not path.is_file():
+        return ()
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return tuple((field["number"], field["title"]) for field in data.get("learning_fields", []))
 
 
 async def load_occupations() -> int:

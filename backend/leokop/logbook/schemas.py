@@ -50,6 +50,7 @@ class EntryView(msgspec.Struct, frozen=True):
     text: str
     minutes: int
     version: int
+    origin: Literal["", "school"] = ""  # "school": prefilled from the class's lesson topics
 
 
 class DayView(msgspec.Struct, frozen=True):

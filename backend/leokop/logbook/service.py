@@ -7,6 +7,7 @@ import asyncio
 import datetime as dt
 from collections import defaultdict
 
+import msgspec
 from piccolo.columns.combination import WhereRaw
 from piccolo.query.functions.aggregate import Count, Max
 
@@ -95,7 +96,7 @@ def _entry_view(row: dict) -> EntryView:
     return EntryView(**row)  # the row has exactly _ENTRY_COLUMNS
 
 
-_ENTRY_COLUMNS = (Entry.id, Entry.day, Entry.position, Entry.category, Entry.text, Entry.minutes, Entry.version)
+_ENTRY_COLUMNS = (Entry.id, Entry.day, Entry.position, Entry.category, Entry.text, Entry.minutes, Entry.version, Entry.origin)
 
 
 async def week_view(user: CurrentUser, contract_id: int, monday: dt.date) -> WeekView:
@@ -517,32 +518,77 @@ async def copy_previous_week(user: CurrentUser, contract_id: int, monday: dt.dat
     return copied
 
 
+class NewEntry(msgspec.Struct, frozen=True):
+    week: int
+    day: dt.date | None
+    category: str
+    text: str
+    minutes: int
+    origin: str = ""  # "school": prefilled from a lesson topic
+
+
 async def _append(week_id: int, day: dt.date | None, rows: list[dict]) -> int:
-    if not rows:
-        return 0
-    last = await Entry.select(Max(Entry.position).as_alias("last")).where(
-        Entry.week == week_id, Entry.day == day if day else Entry.day.is_null()
-    )
-    position = last[0]["last"] or 0
+    created = await append_entries([NewEntry(week_id, day, r["category"], r["text"], r["minutes"]) for r in rows])
+    return len(created)
+
+
+async def append_entries(items: list[NewEntry]) -> list[int]:
+    """Append entries at the end of their days, in any number of weeks, in three statements whatever
+    their number (the last position of every day concerned, one insert, one touch of the weeks);
+    returns the new entries' ids in the order of `items`. Limits are the caller's to check."""
+    if not items:
+        return []
+    week_ids = sorted({item.week for item in items})
+    last = {
+        (r["week"], r["day"]): r["last"]
+        for r in await Entry.select(Entry.week, Entry.day, Max(Entry.position).as_alias("last"))
+        .where(Entry.week.is_in(week_ids))
+        .group_by(Entry.week, Entry.day)
+    }
     now = utcnow()
-    entries = []
-    for offset, row in enumerate(rows, start=1):
-        entries.append(
+    rows = []
+    for item in items:
+        position = last[(item.week, item.day)] = (last.get((item.week, item.day)) or 0) + 1
+        rows.append(
             Entry(
-                week=week_id,
-                day=day,
-                position=position + offset,
-                category=row["category"],
-                text=row["text"],
-                minutes=row["minutes"],
+                week=item.week,
+                day=item.day,
+                position=position,
+                category=item.category,
+                text=item.text,
+                minutes=item.minutes,
                 version=1,
+                origin=item.origin,
                 created_at=now,
                 updated_at=now,
             )
         )
-    await Entry.insert(*entries)
-    await _touch(week_id)
-    return len(entries)
+    created = await Entry.insert(*rows).returning(Entry.id)
+    await Week.update({Week.updated_at: now}).where(Week.id.is_in(week_ids))
+    # One statement numbers its rows in order on SQLite and PostgreSQL alike; RETURNING's own
+    # order is not promised.
+    return sorted(row["id"] for row in created)
+
+
+async def ensure_weeks(contract_ids: list[int], monday: dt.date) -> dict[int, dict]:
+    """The sheets of these contracts for the week of `monday` (contract id → id and state), created
+    as drafts where missing, in two statements whatever their number. An insert racing with the
+    apprentice's first save is settled by the unique index; on PostgreSQL the rows stay locked until
+    the caller's transaction ends, so a submit waits instead of slipping in between."""
+    now = utcnow()
+    await Week.insert(
+        *(Week(contract=contract_id, monday=monday, state="draft", created_at=now, updated_at=now) for contract_id in contract_ids)
+    ).on_conflict(action="DO NOTHING")
+    return {r["contract"]: r for r in await locked_weeks(contract_ids, monday)}
+
+
+async def locked_weeks(contract_ids: list[int], monday: dt.date) -> list[dict]:
+    """The id, contract and state of these contracts' sheets of one week, read for writing into them
+    (SQLite's immediate transactions are serial already; PostgreSQL locks the rows)."""
+    query = Week.select(Week.id, Week.contract, Week.state).where(Week.contract.is_in(contract_ids), Week.monday == monday)
+    if Week._meta.db.engine_type == "postgres":
+        query = query.lock_rows("UPDATE", of=(Week,))
+    return await query
 
 
 async def submit_week(user: CurrentUser, contract_id: int, monday: dt.date) -> None:

@@ -188,23 +188,45 @@ async def notify(
     """Tell a user about an event, in the caller's transaction (so it exists exactly when the event
     does); the push worker delivers it later. Returns the new id, or None when a notification with
     this dedupe key exists already (a reminder is written once, however often it is attempted)."""
-    query = Notification.insert(
-        Notification(
-            user=user_id,
-            kind=kind,
-            title=title[:200],
-            body=body[:300],
-            url=url,
-            created_at=utcnow(),
-            dedupe_key=dedupe_key,
-            push_state="pending",
-            push_not_before=not_before,
+    ids = await notify_many([Notice(user_id, kind, title, url, body, dedupe_key, not_before)])
+    return ids[0] if ids else None
+
+
+class Notice(msgspec.Struct, frozen=True):
+    """One notification to write; the fields and their meaning are notify()'s."""
+
+    user_id: int
+    kind: str
+    title: str
+    url: str
+    body: str = ""
+    dedupe_key: str | None = None
+    not_before: dt.datetime | None = None
+
+
+async def notify_many(notices: list[Notice]) -> list[int]:
+    """notify() for many people at once (an event that concerns a whole class), in one statement;
+    returns the ids of the notifications written (those whose dedupe key existed are left out)."""
+    if not notices:
+        return []
+    now = utcnow()
+    rows = await Notification.insert(
+        *(
+            Notification(
+                user=notice.user_id,
+                kind=notice.kind,
+                title=notice.title[:200],
+                body=notice.body[:300],
+                url=notice.url,
+                created_at=now,
+                dedupe_key=notice.dedupe_key,
+                push_state="pending",
+                push_not_before=notice.not_before,
+            )
+            for notice in notices
         )
-    ).returning(Notification.id)
-    if dedupe_key is not None:
-        query = query.on_conflict(target=Notification.dedupe_key, action="DO NOTHING")
-    rows = await query
-    return rows[0]["id"] if rows else None
+    ).on_conflict(target=Notification.dedupe_key, action="DO NOTHING").returning(Notification.id)
+    return [row["id"] for row in rows]
 
 
 async def recent(user_id: int, limit: int = 50) -> list[dict]:
@@ -225,7 +247,7 @@ async def mark_read(user_id: int, notification_id: int | None = None) -> None:
 
 # The kinds a role can receive as push, in the order of the settings page (labels: the template).
 PUSH_KINDS_BY_ROLE: dict[Role, tuple[str, ...]] = {
-    Role.apprentice: ("friday_reminder", "week_returned", "week_approved", "week_reopened"),
+    Role.apprentice: ("friday_reminder", "week_returned", "week_approved", "week_reopened", "topics_published"),
     Role.company_admin: ("review_digest",),
     Role.trainer: ("review_digest",),
     Role.instructor: ("review_digest",),
