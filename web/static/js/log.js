@@ -186,6 +186,7 @@
       if (isNew) {
         form.elements.namedItem("text").value = "";
         delete form.dataset.clientId;
+        dropDraft(form); // the outbox holds it now
         formNote(form, "Eintrag offline gespeichert (siehe oben).", "offline");
       } else {
         delete form.dataset.dirty;
@@ -388,7 +389,7 @@
         const details = form.closest("details");
         if (details) details.open = true;
         form.elements.namedItem("text").focus();
-        return outbox().remove(key);
+        return saveDraft(form).then(function () { return outbox().remove(key); });
       }).then(function () { renderOutbox(); });
       return;
     }
@@ -399,4 +400,158 @@
   });
 
   renderOutbox();
+
+  // --- drafts of new entries ----------------------------------------------------------------------
+  // What is typed into an "Eintrag hinzufügen" form stays in IndexedDB (outbox.js, store "drafts")
+  // until it is saved or the outbox takes it: a closed tab, an app the phone killed or a wrong tap
+  // loses nothing, online or offline. One draft per user and form; logout deletes them (pwa.js).
+  const DRAFT_FIELDS = ["category", "duration", "text"];
+  const draftTimers = new Map();
+
+  function drafts() { return outbox() && outbox().drafts; }
+
+  function draftKey(form) {
+    return form.dataset.draftOwner + " " + new URL(form.action, window.location.href).pathname + " " + form.id;
+  }
+
+  function initialValue(field) {
+    if (field.tagName !== "SELECT") return field.defaultValue;
+    const option = Array.from(field.options).find(function (candidate) { return candidate.defaultSelected; }) || field.options[0];
+    return option ? option.value : "";
+  }
+
+  // The fields as the form holds them now; null when they are what the page came with.
+  function draftFields(form) {
+    const fields = {};
+    let changed = false;
+    DRAFT_FIELDS.forEach(function (name) {
+      const field = form.elements.namedItem(name);
+      if (!field) return;
+      fields[name] = field.value;
+      if (field.value !== initialValue(field)) changed = true;
+    });
+    return changed ? fields : null;
+  }
+
+  function saveDraft(form) {
+    clearTimeout(draftTimers.get(form));
+    draftTimers.delete(form);
+    if (!drafts() || !form.dataset.draftOwner) return Promise.resolve();
+    const fields = draftFields(form);
+    const key = draftKey(form);
+    const done = fields ? drafts().put({ key: key, owner: form.dataset.draftOwner, fields: fields, saved: Date.now() }) : drafts().remove(key);
+    return done.catch(function () { /* no IndexedDB (private mode, full disk): the text stays in the field */ });
+  }
+
+  function dropDraft(form) {
+    clearTimeout(draftTimers.get(form));
+    draftTimers.delete(form);
+    const note = form.querySelector(".draft-note");
+    if (note) note.remove();
+    if (!drafts() || !form.dataset.draftOwner) return Promise.resolve();
+    return drafts().remove(draftKey(form)).catch(function () {});
+  }
+
+  function saveAllDrafts() { draftTimers.forEach(function (timer, form) { saveDraft(form); }); }
+
+  document.addEventListener("input", function (event) {
+    const form = event.target.closest("form.entry-new[data-draft-owner]");
+    if (!form) return;
+    clearTimeout(draftTimers.get(form));
+    draftTimers.set(form, setTimeout(function () { saveDraft(form); }, 400));
+  });
+  window.addEventListener("pagehide", saveAllDrafts);
+  document.addEventListener("visibilitychange", function () { if (document.visibilityState === "hidden") saveAllDrafts(); });
+  document.addEventListener("htmx:beforeHistorySave", saveAllDrafts);
+
+  // Sending: the draft holds the last keystroke too (a refused entry comes back with the page);
+  // once the server has stored it, the draft goes.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    const form = event.detail.elt;
+    if (form.matches && form.matches("form.entry-new[data-draft-owner]")) saveDraft(form);
+  });
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    const config = event.detail.requestConfig;
+    const form = config && config.elt;
+    const status = event.detail.xhr ? event.detail.xhr.status : 0;
+    if (form && form.matches && form.matches("form.entry-new[data-draft-owner]") && status >= 200 && status < 300) dropDraft(form);
+  });
+  // Logout: nothing may be written after pwa.js has cleared the drafts.
+  document.addEventListener("htmx:confirm", function (event) {
+    if (!event.detail.elt.matches || !event.detail.elt.matches("form.logout")) return;
+    draftTimers.forEach(function (timer) { clearTimeout(timer); });
+    draftTimers.clear();
+  });
+
+  function draftNote(form) {
+    const note = document.createElement("p");
+    note.className = "save-state draft-note";
+    note.dataset.kind = "offline";
+    const said = document.createElement("span");
+    said.textContent = "Entwurf wiederhergestellt – noch nicht gespeichert.";
+    const discard = document.createElement("button");
+    discard.type = "button";
+    discard.className = "link-button";
+    discard.dataset.draftDiscard = "";
+    discard.textContent = "Entwurf verwerfen";
+    const title = form.closest("section") && form.closest("section").querySelector("h2");
+    if (title) {
+      const which = document.createElement("span");
+      which.className = "visually-hidden";
+      which.textContent = " (" + title.textContent + ")";
+      discard.append(which);
+    }
+    note.append(said, discard);
+    form.prepend(note);
+  }
+
+  function announce(text) {
+    const status = document.getElementById("pwa-status");
+    if (status) status.textContent = text;
+  }
+
+  // Forms the page came with get their drafts back; another user's drafts are deleted on sight.
+  function restoreDrafts() {
+    const forms = Array.from(document.querySelectorAll("form.entry-new[data-draft-owner]:not([data-draft-checked])"));
+    if (!forms.length || !drafts()) return Promise.resolve();
+    forms.forEach(function (form) { form.dataset.draftChecked = ""; });
+    const owner = forms[0].dataset.draftOwner;
+    return drafts().all().then(function (stored) {
+      let restored = 0;
+      stored.forEach(function (draft) {
+        if (draft.owner !== owner) { drafts().remove(draft.key); return; }
+        const form = forms.find(function (candidate) { return draftKey(candidate) === draft.key; });
+        // Typed into already, or the page shows that very text (a refused entry): leave it.
+        if (!form || draftFields(form) || DRAFT_FIELDS.every(function (name) {
+          const field = form.elements.namedItem(name);
+          return !field || !(name in draft.fields) || field.value === draft.fields[name];
+        })) return;
+        DRAFT_FIELDS.forEach(function (name) {
+          const field = form.elements.namedItem(name);
+          if (field && name in draft.fields) field.value = draft.fields[name];
+        });
+        const details = form.closest("details");
+        if (details) details.open = true;
+        draftNote(form);
+        restored += 1;
+      });
+      if (restored) announce(restored === 1 ? "Entwurf wiederhergestellt." : restored + " Entwürfe wiederhergestellt.");
+    }).catch(function () {});
+  }
+
+  document.addEventListener("click", function (event) {
+    const discard = event.target.closest("[data-draft-discard]");
+    const form = discard && discard.closest("form.entry-new");
+    if (!form) return;
+    DRAFT_FIELDS.forEach(function (name) {
+      const field = form.elements.namedItem(name);
+      if (field) field.value = initialValue(field);
+    });
+    dropDraft(form);
+    announce("Entwurf verworfen.");
+    form.elements.namedItem("text").focus();
+  });
+
+  document.addEventListener("htmx:afterSettle", restoreDrafts);
+  restoreDrafts();
 })();

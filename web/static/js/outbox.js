@@ -2,22 +2,32 @@
 // to the JSON API when it returns. Shared by the pages (pwa.js, log.js) and the service worker
 // (importScripts), so it touches no DOM. Adds carry a client id, so a replay is stored once; edits
 // carry the version they were based on, so a change made elsewhere meanwhile becomes a conflict.
+// The same database keeps the drafts of new entries that were typed but not yet sent (log.js).
 (function (scope) {
   "use strict";
 
   const DB_NAME = "leokop";
   const STORE = "outbox";
+  const DRAFTS = "drafts";
   const LOCK = "leokop-outbox";
   let opening = null;
 
   function open() {
     if (!opening) {
       opening = new Promise(function (resolve, reject) {
-        const request = indexedDB.open(DB_NAME, 1);
-        request.onupgradeneeded = function () {
-          request.result.createObjectStore(STORE, { keyPath: "key", autoIncrement: true });
+        const request = indexedDB.open(DB_NAME, 2);
+        request.onupgradeneeded = function (event) {
+          // 1: the outbox; 2: drafts, added beside it (a device on version 1 keeps its outbox).
+          const db = request.result;
+          if (event.oldVersion < 1) db.createObjectStore(STORE, { keyPath: "key", autoIncrement: true });
+          if (event.oldVersion < 2) db.createObjectStore(DRAFTS, { keyPath: "key" });
         };
-        request.onsuccess = function () { resolve(request.result); };
+        request.onsuccess = function () {
+          const db = request.result;
+          // A newer version (a tab or worker updated meanwhile) must not wait for this old connection.
+          db.onversionchange = function () { db.close(); opening = null; };
+          resolve(db);
+        };
         request.onerror = function () { opening = null; reject(request.error); };
       });
     }
@@ -25,11 +35,14 @@
   }
 
   // One transaction; `work(store)` may return an IDBRequest whose result is the answer.
-  function withStore(mode, work) {
+  function withStore(mode, work, name) {
     return open().then(function (db) {
       return new Promise(function (resolve, reject) {
-        const tx = db.transaction(STORE, mode);
-        const request = work(tx.objectStore(STORE));
+        const tx = db.transaction(name || STORE, mode);
+        const request = work(tx.objectStore(name || STORE));
+        // Every request is made by now: commit at once rather than after a round trip, so that a
+        // write made as the page goes away (pagehide) is not lost with the page.
+        if (tx.commit) tx.commit();
         tx.oncomplete = function () { resolve(request ? request.result : undefined); };
         tx.onerror = tx.onabort = function () { reject(tx.error); };
       });
@@ -40,6 +53,14 @@
   function put(item) { return withStore("readwrite", function (store) { return store.put(item); }); }
   function remove(key) { return withStore("readwrite", function (store) { store.delete(key); }); }
   function clear() { return withStore("readwrite", function (store) { store.clear(); }); }
+
+  // Drafts: { key, owner, fields, saved }, one per user and form (log.js builds the key).
+  const drafts = {
+    all: function () { return withStore("readonly", function (store) { return store.getAll(); }, DRAFTS); },
+    put: function (draft) { return withStore("readwrite", function (store) { return store.put(draft); }, DRAFTS); },
+    remove: function (key) { return withStore("readwrite", function (store) { store.delete(key); }, DRAFTS); },
+    clear: function () { return withStore("readwrite", function (store) { store.clear(); }, DRAFTS); },
+  };
 
   function newClientId() {
     if (scope.crypto && crypto.randomUUID) return crypto.randomUUID().replace(/-/g, "");
@@ -172,5 +193,6 @@
     replay: replay,
     parseDuration: parseDuration,
     newClientId: newClientId,
+    drafts: drafts,
   };
 })(self);

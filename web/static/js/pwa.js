@@ -155,7 +155,7 @@
       if (items.length && !window.confirm("Offline gespeicherte Änderungen, die noch nicht gesendet sind, werden beim Abmelden gelöscht. Trotzdem abmelden?")) {
         return false;
       }
-      return Outbox.clear().then(function () { return true; });
+      return Promise.all([Outbox.clear(), Outbox.drafts.clear()]).then(function () { return true; });
     }).catch(function () { return true; }).then(function (go) {
       return go && endPushAtLogout(form).then(function () { return true; });
     }).then(function (go) {
