@@ -16,6 +16,7 @@ from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
 
+from leokop.absences.routes import ROUTES as ABSENCE_ROUTES
 from leokop.accounts.routes import ROUTES as ACCOUNT_ROUTES
 from leokop.contracts.routes import ROUTES as CONTRACT_ROUTES
 from leokop.dashboard.routes import ROUTES as DASHBOARD_ROUTES
@@ -123,6 +124,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *LOGBOOK_ROUTES,
             *SIGNING_ROUTES,
             *SCHOOL_CALENDAR_ROUTES,
+            *ABSENCE_ROUTES,
             *LESSON_TOPIC_ROUTES,
             *NOTIFICATION_ROUTES,
             *PWA_ROUTES,

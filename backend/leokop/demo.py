@@ -51,6 +51,8 @@ CONTRACTS = [
 # Which teacher teaches which class; which apprentices let the school read their log.
 CLASS_TEACHERS = [("thomas.berg@bs-main.example", "FIA25a"), ("julia.krueger@bs-main.example", "IM25b")]
 SCHOOL_MAY_READ = ["finn.schneider@rmm.example", "noah.fischer@rmm.example"]
+# On what the company sees the school's absences (K4): Finn's contract has a clause for it.
+ABSENCE_BASIS = {"finn.schneider@rmm.example": "contract"}
 
 
 async def seed_demo(password_hash: str | None = None, with_log: bool = False) -> bool:
@@ -112,6 +114,7 @@ async def seed_demo(password_hash: str | None = None, with_log: bool = False) ->
                 daily_minutes=minutes,
                 school=school[0]["id"],
                 school_class=classes.get(class_name),
+                absence_basis=ABSENCE_BASIS.get(apprentice, ""),
                 created_at=now,
                 updated_at=now,
             )
@@ -127,6 +130,7 @@ async def seed_demo(password_hash: str | None = None, with_log: bool = False) ->
     if with_log:
         await _seed_log(users)
         await _seed_topics(users)
+        await _seed_absences(users)
     return True
 
 
@@ -200,6 +204,30 @@ async def _seed_topics(users: dict[str, int]) -> None:
         monday = this_monday - dt.timedelta(days=7 * weeks_back)
         rows = [(subject, text, duration, monday + dt.timedelta(days=weekday)) for back, weekday, subject, text, duration in DEMO_TOPICS if back == weeks_back]
         await topics.publish(teacher, class_id, monday, rows)
+
+async def _seed_absences(users: dict[str, int]) -> None:
+    """Two absences of Finn recorded by his class teacher: lessons on a recent school day, still
+    open, and a whole day six weeks ago that the company reported as sick and the teacher excused.
+    Written through the service, so history, audit records and notifications are the real ones."""
+    from leokop.absences import service as absences
+    from leokop.absences.schemas import AbsenceIn
+    from leokop.accounts.service import load_user
+    from leokop.logbook import calendar
+
+    finn = users["finn.schneider@rmm.example"]
+    contract_id = (await Contract.select(Contract.id).where(Contract.apprentice == finn).first())["id"]
+    teacher = await load_user(users["thomas.berg@bs-main.example"])
+    trainer = await load_user(users["markus.weber@rmm.example"])
+    this_monday = calendar.monday_of(today_berlin())
+    recent = this_monday - dt.timedelta(days=13)  # the Tuesday (school day) two weeks ago
+    await absences.record(
+        teacher, contract_id, AbsenceIn(date=recent, whole_day=False, first_lesson=5, last_lesson=6, note="Nach der großen Pause nicht mehr im Unterricht.")
+    )
+    earlier = this_monday - dt.timedelta(days=41)  # the Tuesday six weeks ago
+    absence_id = await absences.record(teacher, contract_id, AbsenceIn(date=earlier))
+    await absences.respond(trainer, absence_id, 1, "sick", "Krankmeldung liegt uns vor.", True)
+    await absences.decide(teacher, absence_id, 2, "excused", "Attest liegt vor.")
+
 
 async def _seed_school_calendar(classes: dict[str, int], users: dict[str, int]) -> None:
     """The current school year's calendar: FIA25a at school every Tuesday and Thursday, IM25b in

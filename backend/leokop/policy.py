@@ -67,6 +67,29 @@ POLICY: dict[str, dict[Role, Rule]] = {
     "week.acknowledge": {R.guardian: Rule.allow},
     "consent.manage": {R.apprentice: Rule.allow, R.company_admin: Rule.allow, R.trainer: Rule.allow},
     "substitute.manage": {R.company_admin: Rule.allow, R.trainer: Rule.allow},
+    # Absences (K4). Object level (absences.service.visible_contracts): teachers of the class and
+    # the school's admin without consent (attendance is the school's own record); company staff of
+    # the contract only where the contract records a basis; the apprentice; guardians of minors.
+    # Who may do what to one absence in which status: absences.rules.
+    "absence.view": {
+        R.company_admin: Rule.allow,
+        R.trainer: Rule.allow,
+        R.instructor: Rule.allow,
+        R.apprentice: Rule.allow,
+        R.guardian: Rule.allow,
+        R.teacher: Rule.allow,
+        R.school_admin: Rule.allow,
+    },
+    "absence.record": {R.teacher: Rule.allow, R.school_admin: Rule.allow},
+    "absence.decide": {R.teacher: Rule.allow},
+    "absence.respond": {R.company_admin: Rule.allow, R.trainer: Rule.allow, R.instructor: Rule.allow},
+    "absence.basis": {R.company_admin: Rule.allow, R.trainer: Rule.allow},
+    "absence.sick_days": {R.apprentice: Rule.allow, R.company_admin: Rule.allow, R.trainer: Rule.allow},
+    "notifications.view": {role: Rule.allow for role in ALL_ROLES},
+    # Own push devices and preferences (other people's devices are never found: 404).
+    "push.manage": {role: Rule.allow for role in ALL_ROLES},
+    "school.manage": {R.school_admin: Rule.allow},
+    "class.view": {R.school_admin: Rule.allow, R.teacher: Rule.allow},
     "notifications.view": {role: Rule.allow for role in ALL_ROLES},
     # Own push devices and preferences (other people's devices are never found: 404).
     "push.manage": {role: Rule.allow for role in ALL_ROLES},

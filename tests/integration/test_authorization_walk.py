@@ -13,6 +13,7 @@ import pytest
 from litestar.routes import HTTPRoute
 
 from leokop import policy
+from leokop.absences.tables import Absence
 from leokop.accounts.schemas import CurrentUser, Role
 from leokop.accounts.tables import User
 from leokop.contracts.tables import Contract
@@ -87,7 +88,10 @@ def _own_ids(run) -> dict[str, object]:
     period = run(SchoolPeriod.select(SchoolPeriod.id).where(SchoolPeriod.school_class == fia["id"]).first)
     item = run(PlanItem.insert(PlanItem(contract=finn["id"], kind="vacation", start_date=dt.date(2026, 12, 14), end_date=dt.date(2026, 12, 18), created_at=utcnow())).returning(PlanItem.id))[0]
     calendar_ids = {"period_id": period["id"], "item_id": item["id"], "filename": "kein-abo.ics"}
+    # Absences: one of Finn's, recorded by the school.
+    absence = run(Absence.insert(Absence(contract=finn["id"], date=dt.date(2026, 6, 2), created_at=utcnow(), updated_at=utcnow())).returning(Absence.id))[0]
     return {**calendar_ids, "contract_id": finn["id"], "class_id": fia["id"], "token_id": 999999, "user_id": 999999, "token": "kein-gueltiger-link", "file_path": "css/app.css", "unknown": "gibt-es-nicht",
+            "absence_id": absence["id"],
             "monday": "2026-11-23", "day": "2026-11-24", "entry_id": 999999, "phrase_id": 999999, "attachment_id": 999999,
             "template_id": 999999, "substitution_id": 999999, "notification_id": 999999, "subscription_id": 999999,
             "topic_id": 999999}
@@ -229,4 +233,24 @@ NEVER_ALLOWED_CALENDAR = {
 @pytest.mark.parametrize("role_key", sorted(NEVER_ALLOWED))
 def test_policy_never_allows_what_a_role_must_not_do(role_key):
     for action in NEVER_ALLOWED[role_key] + NEVER_ALLOWED_CALENDAR.get(role_key, ()):
+        assert not _expected_allowed(role_key, action), f"{role_key} may {action}"
+
+
+# Absences: only the school records, only teachers decide, only the company answers for itself.
+NEVER_ALLOWED_ABSENCES = {
+    "apprentice": ("absence.record", "absence.decide", "absence.respond", "absence.basis"),
+    "guardian": ("absence.record", "absence.decide", "absence.respond", "absence.basis", "absence.sick_days"),
+    "teacher": ("absence.respond", "absence.basis", "absence.sick_days"),
+    "instructor": ("absence.record", "absence.decide", "absence.basis", "absence.sick_days"),
+    "trainer": ("absence.record", "absence.decide"),
+    "small_trainer": ("absence.record", "absence.decide"),
+    "company_admin": ("absence.record", "absence.decide"),
+    "school_admin": ("absence.decide", "absence.respond", "absence.basis", "absence.sick_days"),
+    "admin": ("absence.view", "absence.record", "absence.decide", "absence.respond", "absence.basis", "absence.sick_days"),
+}
+
+
+@pytest.mark.parametrize("role_key", sorted(NEVER_ALLOWED_ABSENCES))
+def test_policy_never_allows_absence_actions_a_role_must_not_do(role_key):
+    for action in NEVER_ALLOWED_ABSENCES[role_key]:
         assert not _expected_allowed(role_key, action), f"{role_key} may {action}"

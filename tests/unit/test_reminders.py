@@ -38,3 +38,15 @@ def test_a_wave_is_spread_stably_over_five_minutes():
     offsets = {(spread(now, f"friday:{i}:2026-11-23") - now).total_seconds() for i in range(500)}
     assert min(offsets) >= 0 and max(offsets) < SPREAD_SECONDS and len(offsets) > 200
     assert spread(now, "friday:1:2026-11-23") == spread(now, "friday:1:2026-11-23")
+
+
+def test_a_digest_covers_everything_since_the_previous_working_days_digest():
+    from leokop.notifications.reminders import BERLIN, digest_since
+
+    def at(*args):
+        return dt.datetime(*args, tzinfo=BERLIN)
+
+    assert digest_since(at(2026, 11, 24, 9, 0)) == at(2026, 11, 23, 7, 0)  # Tuesday: since Monday
+    assert digest_since(at(2026, 11, 30, 7, 5)) == at(2026, 11, 27, 7, 0)  # Monday: Friday afternoon and the weekend too
+    assert digest_since(at(2026, 3, 30, 9, 0)) == at(2026, 3, 27, 7, 0)  # across the switch to summer time
+    assert digest_since(at(2026, 3, 30, 9, 0)).utcoffset() == dt.timedelta(hours=1)

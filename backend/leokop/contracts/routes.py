@@ -36,6 +36,8 @@ async def contract_page(request: Request, contract_id: FromPath[int]) -> Respons
         consent=await service.consent_of(contract_id),
         may_edit=await user_may(user, "contract.edit"),
         may_consent=await user_may(user, "consent.manage"),
+        may_set_absence_basis=await user_may(user, "absence.basis"),
+        may_share_sick_days=await user_may(user, "absence.sick_days"),
         log_forms=LOG_FORMS,
         log_modes=LOG_MODES,
     )

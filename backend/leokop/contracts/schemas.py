@@ -58,6 +58,9 @@ class ContractView(msgspec.Struct, frozen=True):
     school_name: str | None
     school_class_name: str | None
     staff: list[StaffMember]
+    absence_basis: str = ""  # on what the company sees the school's absences (absences feature)
+    share_sick_days: bool = False
+    apprentice_minor: bool = False
 
     @property
     def trainer_ids(self) -> list[int]:

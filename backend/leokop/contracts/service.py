@@ -102,6 +102,9 @@ async def get_contract(user: CurrentUser, contract_id: int) -> ContractView:
         c.school.id.as_alias("school_id"),
         c.school.name.as_alias("school_name"),
         c.school_class.name.as_alias("school_class_name"),
+        c.absence_basis,
+        c.share_sick_days,
+        c.apprentice.birth_date.as_alias("apprentice_birth_date"),
     ).where(c.id == contract_id, condition)
     if not rows:
         raise NotFound()
@@ -111,7 +114,9 @@ async def get_contract(user: CurrentUser, contract_id: int) -> ContractView:
         ContractStaff.user.email.as_alias("email"),
         ContractStaff.kind,
     ).where(ContractStaff.contract == contract_id).order_by(ContractStaff.kind, ascending=False)
-    return ContractView(**rows[0], staff=[StaffMember(**s) for s in staff])
+    birth = rows[0].pop("apprentice_birth_date")
+    minor = birth is not None and birth > adulthood_cutoff(today_berlin())
+    return ContractView(**rows[0], staff=[StaffMember(**s) for s in staff], apprentice_minor=minor)
 
 
 async def form_choices(user: CurrentUser) -> dict[str, list[dict]]:

@@ -17,6 +17,7 @@ import zoneinfo
 import msgspec
 from piccolo.query.functions.aggregate import Count
 
+from leokop.absences import service as absences
 from leokop.contracts.tables import Contract, ContractStaff, ReadingConsent
 from leokop.logbook import calendar
 from leokop.logbook.tables import Week
@@ -133,9 +134,24 @@ async def _trainer_digests(now: dt.datetime, today: dt.date) -> int:
     return count
 
 
+def digest_since(now: dt.datetime) -> dt.datetime:
+    """Where a digest written at `now` starts: at the previous working day's digest time, so that
+    Monday's covers Friday afternoon and the weekend (digests are written on working days only)."""
+    day = now.astimezone(BERLIN).date() - dt.timedelta(days=1)
+    while day.weekday() >= 5:
+        day -= dt.timedelta(days=1)
+    return dt.datetime.combine(day, DIGEST_FROM, tzinfo=BERLIN)
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
 async def _teacher_digests(now: dt.datetime, today: dt.date) -> int:
-    """Per teacher: weeks submitted in the last day by apprentices of their classes who agreed. Two queries."""
-    since = now - dt.timedelta(days=1)
+    """Per teacher: weeks submitted since the last digest by apprentices of their classes who
+    agreed, and what companies reported about absences (reasons, excuse requests, shared sick
+    days). Four queries."""
+    since = digest_since(now)
     per_class = {
         r["school_class"]: r["n"]
         for r in await Week.select(Week.contract.school_class.as_alias("school_class"), Count(Week.id).as_alias("n"))
@@ -151,24 +167,29 @@ async def _teacher_digests(now: dt.datetime, today: dt.date) -> int:
         .group_by(Week.contract.school_class)
         if r["school_class"] is not None
     }
-    if not per_class:
+    reports = await absences.company_reports_per_class(since)
+    if not per_class and not reports:
         return 0
-    totals: dict[int, int] = {}
+    totals: dict[int, dict[str, int]] = {}
     for row in await ClassTeacher.select(ClassTeacher.teacher, ClassTeacher.school_class).where(
-        ClassTeacher.school_class.is_in(list(per_class))
+        ClassTeacher.school_class.is_in(list(set(per_class) | set(reports)))
     ):
-        totals[row["teacher"]] = totals.get(row["teacher"], 0) + per_class[row["school_class"]]
+        total = totals.setdefault(row["teacher"], {"weeks": 0, "replies": 0, "sick_days": 0})
+        total["weeks"] += per_class.get(row["school_class"], 0)
+        for name, n in reports.get(row["school_class"], {}).items():
+            total[name] += n
     count = 0
-    for teacher, weeks in sorted(totals.items()):
+    for teacher, total in sorted(totals.items()):
+        weeks = total["weeks"]
+        news = [_plural(total["replies"], "Rückmeldung", "Rückmeldungen") + " von Betrieben"] if total["replies"] else []
+        news += [_plural(total["sick_days"], "Krankheitstag", "Krankheitstage") + " (Betrieb)"] if total["sick_days"] else []
+        if weeks:
+            title = f"{weeks} neu eingereichte {'Woche' if weeks == 1 else 'Wochen'} in Ihren Klassen"
+            body, url = (f"Neue Fehlzeiten: {', '.join(news)}." if news else ""), "/classes"
+        else:
+            title, body, url = "Neue Fehlzeiten in Ihren Klassen", f"{', '.join(news)}.", "/fehlzeiten"
         key = f"class-digest:{teacher}:{today.isoformat()}"
-        count += bool(await notify(
-            teacher,
-            "class_digest",
-            f"{weeks} neu eingereichte {'Woche' if weeks == 1 else 'Wochen'} in Ihren Klassen",
-            "/classes",
-            dedupe_key=key,
-            not_before=spread(now, key),
-        ))
+        count += bool(await notify(teacher, "class_digest", title, url, body=body, dedupe_key=key, not_before=spread(now, key)))
     return count
 
 

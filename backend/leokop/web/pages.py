@@ -100,6 +100,8 @@ def navigation(user: CurrentUser | None, path: str = "/") -> list[tuple[str, str
         items.append(("/company", "Betrieb"))
     if role in (Role.school_admin, Role.teacher):
         items.append(("/classes", "Klassen"))
+    if role is not Role.admin:
+        items.append(("/fehlzeiten", "Fehlzeiten"))
     if role is Role.admin:
         items.append(("/admin/organisations", "Organisationen"))
     if role in (Role.admin, Role.company_admin, Role.trainer, Role.school_admin):
@@ -115,6 +117,8 @@ def _is_current(url: str, path: str) -> bool:
         return path.startswith("/log") or "/log" in path
     if url == "/contracts" and "/log" in path:
         return False
+    if "/fehlzeiten" in path:  # an apprentice's or a class's absences live below them
+        return url == "/fehlzeiten"
     return path == url or path.startswith(url + "/")
 
 
