@@ -90,11 +90,6 @@ POLICY: dict[str, dict[Role, Rule]] = {
     "push.manage": {role: Rule.allow for role in ALL_ROLES},
     "school.manage": {R.school_admin: Rule.allow},
     "class.view": {R.school_admin: Rule.allow, R.teacher: Rule.allow},
-    "notifications.view": {role: Rule.allow for role in ALL_ROLES},
-    # Own push devices and preferences (other people's devices are never found: 404).
-    "push.manage": {role: Rule.allow for role in ALL_ROLES},
-    "school.manage": {R.school_admin: Rule.allow},
-    "class.view": {R.school_admin: Rule.allow, R.teacher: Rule.allow},
     # Lesson topics: a teacher for the classes they teach, the school admin for every class of the school.
     "topics.manage": {R.school_admin: Rule.allow, R.teacher: Rule.allow},
     # School calendar: the class's periods (school admin: any class of the school; teachers: their
