@@ -93,7 +93,7 @@ def test_the_teacher_publishes_and_every_log_of_the_class_is_prefilled(client, r
     login(client, TEACHER)
     page = client.get(topics_url(fia_class))
     assert page.status_code == 200 and "Unterrichtsthemen FIA25a" in page.text
-    assert "Dienstag, 09.06. (Berufsschultag)" in page.text and LF5 in page.text and "Politik und Wirtschaft" in page.text
+    assert "Di, 09.06. (Schultag)" in page.text and LF5 in page.text and "Politik und Wirtschaft" in page.text
     response = publish(client, fia_class, [row(), row("Rechte und Pflichten im Ausbildungsvertrag", "1:30", THURSDAY, "Politik und Wirtschaft")])
     assert response.status_code == 303, response.text
     assert query(response.headers["location"]) == {"erledigt": "veroeffentlicht", "eingetragen": "2"}
