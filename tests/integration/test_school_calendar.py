@@ -121,6 +121,7 @@ def test_school_admin_adds_edits_and_deletes_a_period_and_the_class_calendar_sho
     assert periods(run, fia) == [{"kind": "weekly", "start_date": D(2026, 12, 1), "end_date": D(2027, 1, 31), "weekdays": "24", "label": "Winter", "source": "form"}]
     page = client.get(f"/classes/{fia}/kalender?monat=2026-12").text
     assert "Dienstag, Donnerstag" in page and "Winter" in page
+    assert re.search(r'/delete"><input type="hidden" name="_csrf_token" value="[^"]+">', page)  # the delete button works
     # Tuesday 1 December is a school day; 24 December lies in the Weihnachtsferien.
     assert re.search(r'day-school[^"]*">\s*<span class="month-date"><span class="month-weekday">Di</span> 01\.12\.', page)
     assert re.search(r'day-ferien[^"]*">\s*<span class="month-date"><span class="month-weekday">Do</span> 24\.12\.', page)

@@ -65,7 +65,7 @@ async def _class_page(request: Request, class_id: int, status_code: int = 200, *
     context.setdefault("values", {"kind": "weekly", "weekdays": []})
     return render(
         request, "school_calendar/class.html", status_code=status_code, calendar=calendar, done=request.query_params.get("erledigt", ""),
-        count=request.query_params.get("anzahl", ""), **_neighbours(calendar.month), **context,
+        count=request.query_params.get("anzahl", ""), today=today_berlin(), **_neighbours(calendar.month), **context,
     )  # fmt: skip
 
 
@@ -74,16 +74,28 @@ async def class_calendar_page(request: Request, class_id: FromPath[int]) -> Resp
     return await _class_page(request, class_id)
 
 
-@post(CLASS + "/zeitraeume", opt={"action": "class_calendar.manage"}, include_in_schema=False)
-async def add_period(request: Request, class_id: FromPath[int]) -> Response:
-    parsed = parse_form(PeriodForm, await request.form())
+async def _form_action(request: Request, form_type: type, save, done_url: str, page) -> Response:
+    """Parse a form and save it, then go to `done_url`; bad input (the form's or the service's rules)
+    shows `page` again with the German message next to each field and what was typed (422)."""
+    parsed = parse_form(form_type, await request.form())
     if parsed.ok:
         try:
-            await service.add_period(_user(request), class_id, parsed.data)
-            return redirect(request, _class_url(class_id, "?erledigt=gespeichert#zeitraeume"))
+            await save(parsed.data)
+            return redirect(request, done_url)
         except ValidationFailed as failure:
             parsed.errors.update(errors_from(failure))
-    return await _class_page(request, class_id, 422, errors=parsed.errors, values=parsed.values, failed="period")
+    return await page(errors=parsed.errors, values=parsed.values)
+
+
+@post(CLASS + "/zeitraeume", opt={"action": "class_calendar.manage"}, include_in_schema=False)
+async def add_period(request: Request, class_id: FromPath[int]) -> Response:
+    return await _form_action(
+        request,
+        PeriodForm,
+        lambda form: service.add_period(_user(request), class_id, form),
+        _class_url(class_id, "?erledigt=gespeichert#zeitraeume"),
+        lambda **context: _class_page(request, class_id, 422, failed="period", **context),
+    )
 
 
 async def _period_page(request: Request, class_id: int, period: PeriodView, status_code: int = 200, **context: Any) -> Response:
@@ -97,7 +109,11 @@ async def _period_page(request: Request, class_id: int, period: PeriodView, stat
             "label": period.label,
         },
     )
-    return render(request, "school_calendar/period_edit.html", status_code=status_code, class_id=class_id, period=period, **context)
+    base = _class_url(class_id)
+    return render(
+        request, "school_calendar/edit.html", status_code=status_code, title="Zeitraum bearbeiten", fields="period",
+        action=f"{base}/zeitraeume/{period.id}", back=base + "#zeitraeume", back_label="Zurück zum Schulkalender", **context,
+    )  # fmt: skip
 
 
 @get(CLASS + "/zeitraeume/{period_id:int}", opt={"action": "class_calendar.manage"}, include_in_schema=False)
@@ -108,15 +124,17 @@ async def period_page(request: Request, class_id: FromPath[int], period_id: From
 @post(CLASS + "/zeitraeume/{period_id:int}", opt={"action": "class_calendar.manage"}, include_in_schema=False)
 async def update_period(request: Request, class_id: FromPath[int], period_id: FromPath[int]) -> Response:
     user = _user(request)
-    parsed = parse_form(PeriodForm, await request.form())
-    if parsed.ok:
-        try:
-            await service.update_period(user, class_id, period_id, parsed.data)
-            return redirect(request, _class_url(class_id, "?erledigt=gespeichert#zeitraeume"))
-        except ValidationFailed as failure:
-            parsed.errors.update(errors_from(failure))
-    period = await service.period_of(user, class_id, period_id)
-    return await _period_page(request, class_id, period, 422, errors=parsed.errors, values=parsed.values)
+
+    async def page(**context: Any) -> Response:
+        return await _period_page(request, class_id, await service.period_of(user, class_id, period_id), 422, **context)
+
+    return await _form_action(
+        request,
+        PeriodForm,
+        lambda form: service.update_period(user, class_id, period_id, form),
+        _class_url(class_id, "?erledigt=gespeichert#zeitraeume"),
+        page,
+    )
 
 
 @post(CLASS + "/zeitraeume/{period_id:int}/delete", opt={"action": "class_calendar.manage"}, include_in_schema=False)
@@ -162,7 +180,7 @@ async def _contract_page(request: Request, contract_id: int, status_code: int = 
     context.setdefault("values", {"kind": "vacation"})
     return render(
         request, "school_calendar/contract.html", status_code=status_code, calendar=calendar,
-        done=request.query_params.get("erledigt", ""), **_neighbours(calendar.month), **context,
+        done=request.query_params.get("erledigt", ""), today=today_berlin(), **_neighbours(calendar.month), **context,
     )  # fmt: skip
 
 
@@ -177,14 +195,13 @@ def _plan_done(contract_id: int, done: str) -> str:
 
 @post(PLAN, opt={"action": "plan.manage"}, include_in_schema=False)
 async def add_plan_item(request: Request, contract_id: FromPath[int]) -> Response:
-    parsed = parse_form(PlanItemForm, await request.form())
-    if parsed.ok:
-        try:
-            await service.add_plan_item(_user(request), contract_id, parsed.data)
-            return redirect(request, _plan_done(contract_id, "gespeichert"))
-        except ValidationFailed as failure:
-            parsed.errors.update(errors_from(failure))
-    return await _contract_page(request, contract_id, 422, errors=parsed.errors, values=parsed.values)
+    return await _form_action(
+        request,
+        PlanItemForm,
+        lambda form: service.add_plan_item(_user(request), contract_id, form),
+        _plan_done(contract_id, "gespeichert"),
+        lambda **context: _contract_page(request, contract_id, 422, **context),
+    )
 
 
 async def _plan_page(request: Request, contract_id: int, item: PlanItemView, status_code: int = 200, **context: Any) -> Response:
@@ -192,7 +209,11 @@ async def _plan_page(request: Request, contract_id: int, item: PlanItemView, sta
         "values",
         {"kind": item.kind, "start_date": item.start_date.isoformat(), "end_date": item.end_date.isoformat(), "label": item.label},
     )
-    return render(request, "school_calendar/plan_edit.html", status_code=status_code, contract_id=contract_id, item=item, **context)
+    return render(
+        request, "school_calendar/edit.html", status_code=status_code, title="Planung bearbeiten", fields="plan",
+        action=f"/contracts/{contract_id}/planung/{item.id}", back=f"/contracts/{contract_id}/kalender#planung",
+        back_label="Zurück zum Kalender", **context,
+    )  # fmt: skip
 
 
 @get(PLAN + "/{item_id:int}", opt={"action": "plan.manage"}, include_in_schema=False)
@@ -203,15 +224,17 @@ async def plan_item_page(request: Request, contract_id: FromPath[int], item_id: 
 @post(PLAN + "/{item_id:int}", opt={"action": "plan.manage"}, include_in_schema=False)
 async def update_plan_item(request: Request, contract_id: FromPath[int], item_id: FromPath[int]) -> Response:
     user = _user(request)
-    parsed = parse_form(PlanItemForm, await request.form())
-    if parsed.ok:
-        try:
-            await service.update_plan_item(user, contract_id, item_id, parsed.data)
-            return redirect(request, _plan_done(contract_id, "gespeichert"))
-        except ValidationFailed as failure:
-            parsed.errors.update(errors_from(failure))
-    item = await service.plan_item_of(user, contract_id, item_id)
-    return await _plan_page(request, contract_id, item, 422, errors=parsed.errors, values=parsed.values)
+
+    async def page(**context: Any) -> Response:
+        return await _plan_page(request, contract_id, await service.plan_item_of(user, contract_id, item_id), 422, **context)
+
+    return await _form_action(
+        request,
+        PlanItemForm,
+        lambda form: service.update_plan_item(user, contract_id, item_id, form),
+        _plan_done(contract_id, "gespeichert"),
+        page,
+    )
 
 
 @post(PLAN + "/{item_id:int}/delete", opt={"action": "plan.manage"}, include_in_schema=False)

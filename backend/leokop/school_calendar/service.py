@@ -335,6 +335,36 @@ def expected_status(day: dt.date, holiday: str | None, plan: str | None, school:
     return "school" if school else None
 
 
+def _block_label(period: expansion.Period | None) -> str:
+    """A block's name ("Block 2", "Projekttag") is worth showing on its days; a weekly pattern's
+    name would only repeat on every school day of the year."""
+    return period.label if period is not None and period.kind == "block" else ""
+
+
+def _calendar_day(
+    day: dt.date,
+    month: dt.date,
+    holidays: dict[dt.date, str],
+    ferien: dict[dt.date, str],
+    school: dict[dt.date, expansion.Period],
+    item: dict | None,
+    expected: str | None,
+    logged: str | None = None,
+) -> CalendarDay:
+    return CalendarDay(
+        date=day,
+        in_month=day.month == month.month,
+        holiday=holidays.get(day),
+        school_holiday=ferien.get(day),
+        school=day in school,
+        school_label=_block_label(school.get(day)),
+        plan=item["kind"] if item else None,
+        plan_label=item["label"] if item else "",
+        expected=expected,
+        logged=logged,
+    )
+
+
 def _plan_by_day(items: list[dict], start: dt.date, end: dt.date) -> dict[dt.date, dict]:
     found: dict[dt.date, dict] = {}
     for item in items:
@@ -358,18 +388,7 @@ async def class_calendar(user: CurrentUser, class_id: int, month: dt.date) -> Cl
     holidays = expansion.public_holidays_between(state, start, end)
     ferien = expansion.school_holidays_between(state, start, end)
     days = [
-        CalendarDay(
-            date=day,
-            in_month=day.month == month.month,
-            holiday=holidays.get(day),
-            school_holiday=ferien.get(day),
-            school=day in school,
-            school_label=school[day].label if day in school else "",
-            plan=None,
-            plan_label="",
-            expected=expected_status(day, holidays.get(day), None, day in school),
-            logged=None,
-        )
+        _calendar_day(day, month, holidays, ferien, school, None, expected_status(day, holidays.get(day), None, day in school))
         for day in expansion.dates(start, end)
     ]
     corrections = []
@@ -527,18 +546,7 @@ async def contract_calendar(user: CurrentUser, contract_id: int, month: dt.date)
             expected = "company"
         stored = logged.get(day)
         days.append(
-            CalendarDay(
-                date=day,
-                in_month=day.month == month.month,
-                holiday=holidays.get(day),
-                school_holiday=ferien.get(day),
-                school=day in school,
-                school_label=school[day].label if day in school else "",
-                plan=item["kind"] if item else None,
-                plan_label=item["label"] if item else "",
-                expected=expected,
-                logged=stored if stored is not None and stored != expected else None,
-            )
+            _calendar_day(day, month, holidays, ferien, school, item, expected, stored if stored not in (None, expected) else None)
         )
     return ContractCalendarView(
         contract_id=contract_id,
