@@ -1,5 +1,7 @@
 """Expansion of a class's school periods into school days: weekly days, blocks, public holidays and
-school holidays of Hessen, DST weeks, ranges crossing years, empty and overlapping periods."""
+school holidays of Hessen, DST weeks, ranges crossing years, empty and overlapping periods; and
+reading calendar files: German and ISO dates, weekday names, CSV dialects, iCal end rules, time
+zones and weekly series."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from leokop.school_calendar.expansion import (
     school_holidays,
     school_holidays_between,
 )
+from leokop.school_calendar.imports import MAX_FILE_BYTES, parse, parse_date, parse_weekdays
 
 D = dt.date
 
@@ -130,3 +133,87 @@ def test_years_the_library_does_not_know_have_no_school_holidays_and_unknown_sta
         school_holidays("XX", 2026)
     with pytest.raises(TypeError):
         school_holidays("HE", 2026)[D(2026, 10, 5)] = "changed"  # shared cached value is read-only
+
+
+# --- reading calendar files (school_calendar.imports) -------------------------------------------
+
+
+def ical(*events: str) -> bytes:
+    body = "".join(f"BEGIN:VEVENT\nUID:e{n}@test\nDTSTAMP:20260801T000000Z\n{event.strip()}\nEND:VEVENT\n" for n, event in enumerate(events))
+    return f"BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//test//DE\n{body}END:VCALENDAR\n".encode()
+
+
+def spans(parsed) -> list[tuple]:
+    return [(p.kind, p.start_date, p.end_date, p.weekdays) for p in parsed.periods]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("24.11.2026", D(2026, 11, 24)), ("1.9.26", D(2026, 9, 1)), (" 2026-11-24 ", D(2026, 11, 24)),
+     ("31.02.2026", None), ("2026-11-24T08:00", None), ("24/11/2026", None), ("", None)],
+)  # fmt: skip
+def test_dates_german_and_iso(raw, expected):
+    assert parse_date(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("Dienstag", "2"), ("Di.", "2"), ("Di, Do", "24"), ("Dienstag und Donnerstag", "24"), ("2/4", "24"), ("Mo+Fr", "15"),
+     ("Sonntag", None), ("7", None), ("Di, Blub", None)],
+)  # fmt: skip
+def test_weekday_names(raw, expected):
+    assert parse_weekdays(raw) == expected
+
+
+@pytest.mark.parametrize("separator", [";", ",", "\t"])
+def test_csv_dialect_is_sniffed_and_windows_1252_is_read(separator):
+    text = separator.join(["Wochentag", "von", "bis", "Bezeichnung"]) + "\n" + separator.join(["Di", "01.09.2026", "30.09.2026", "Prüfungsvorbereitung"]) + "\n"
+    parsed = parse(text.encode("cp1252"), "HE")
+    assert parsed.problems == []
+    assert spans(parsed) == [("weekly", D(2026, 9, 1), D(2026, 9, 30), "2")]
+    assert parsed.periods[0].label == "Prüfungsvorbereitung"
+
+
+def test_ical_end_rules_time_zones_and_duration():
+    parsed = parse(
+        ical(
+            "DTSTART;VALUE=DATE:20261116\nDTEND;VALUE=DATE:20261121",  # all day: DTEND is exclusive
+            "DTSTART;TZID=America/New_York:20261201T200000\nDTEND;TZID=America/New_York:20261201T220000",  # 2 a.m. in Berlin
+            "DTSTART;VALUE=DATE:20261207\nDURATION:P2D",
+            "DTSTART:20261214T080000\nDTEND:20261216T000000",  # floating, ends at midnight: two days
+        ),
+        "HE",
+    )
+    assert parsed.problems == []
+    assert spans(parsed) == [
+        ("block", D(2026, 11, 16), D(2026, 11, 20), "12345"),
+        ("block", D(2026, 12, 2), D(2026, 12, 2), "3"),
+        ("block", D(2026, 12, 7), D(2026, 12, 8), "12345"),
+        ("block", D(2026, 12, 14), D(2026, 12, 15), "12345"),
+    ]
+
+
+def test_ical_series_with_count_moved_and_cancelled_occurrences():
+    series = "DTSTART;VALUE=DATE:20261103\nRRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=4\nSUMMARY:BS"
+    moved = "UID:e0@test\nRECURRENCE-ID;VALUE=DATE:20261110\nDTSTART;VALUE=DATE:20261111\nSUMMARY:BS"
+    cancelled = "DTSTART;VALUE=DATE:20261201\nSTATUS:CANCELLED"
+    parsed = parse(ical(series, cancelled).replace(b"END:VCALENDAR", f"BEGIN:VEVENT\n{moved}\nDTSTAMP:20260801T000000Z\nEND:VEVENT\nEND:VCALENDAR".encode()), "HE")
+    assert parsed.problems == []
+    # Tuesdays 3, 17 and 24 November; the 10th moved to Wednesday the 11th. The periods may look
+    # odd (weekdays Tuesday and Wednesday, split where a day is missing), but they expand to exactly
+    # the days of the series.
+    assert spans(parsed) == [
+        ("weekly", D(2026, 11, 3), D(2026, 11, 3), "23"),
+        ("weekly", D(2026, 11, 11), D(2026, 11, 17), "23"),
+        ("weekly", D(2026, 11, 24), D(2026, 11, 24), "23"),
+    ]
+    periods = [Period(p.kind, p.start_date, p.end_date, p.weekdays) for p in parsed.periods]
+    assert school_days(periods, "HE", D(2026, 11, 1), D(2026, 12, 31)) == {D(2026, 11, 3), D(2026, 11, 11), D(2026, 11, 17), D(2026, 11, 24)}
+
+
+def test_files_that_cannot_be_read_say_so():
+    assert parse(b"", "HE").problems[0].code == "import_empty"
+    assert parse(b"x" * (MAX_FILE_BYTES + 1), "HE").problems[0].code == "import_too_large"
+    assert parse(ical("DTSTART;VALUE=DATE:18991231"), "HE").problems[0].code == "import_date_range"
+    assert parse(ical("DTSTART;VALUE=DATE:20261201\nRRULE:FREQ=MONTHLY;COUNT=2"), "HE").problems[0].code == "ical_rrule_unsupported"
+    assert parse("Datum\n\n\n".encode(), "HE").problems[0].code == "import_empty"

@@ -156,6 +156,9 @@ def _parse_ical(data: bytes, text: str, state: str) -> Parsed:
         if start is None:
             problems.append(Problem(line, "ical_start_invalid"))
             continue
+        if not FIRST_YEAR <= start.year <= LAST_YEAR:
+            problems.append(Problem(line, "import_date_range", {"first": str(FIRST_YEAR), "last": str(LAST_YEAR)}))
+            continue
         try:
             if event.get("RRULE") is None:
                 last = _last_day(event, start_value, start)
@@ -166,7 +169,7 @@ def _parse_ical(data: bytes, text: str, state: str) -> Parsed:
                     periods.append(_block(line, start, last, label))
                 continue
             found, problem = _series(event, overrides.get(str(event.get("UID", "")), []), line, start, label, state)
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, OverflowError):
             found, problem = [], Problem(line, "ical_event_invalid")
         if problem:
             problems.append(problem)

@@ -309,12 +309,15 @@ async def confirm_import(user: CurrentUser, secret: str, class_id: int, content:
 
 
 def month_start(text: str | None, today: dt.date) -> dt.date:
-    """The first day of the month named "2026-11" (this month if absent or not a month)."""
+    """The first day of the month named "2026-11" (this month if absent, not a month, or outside
+    the years a calendar can know)."""
     try:
         year, month = (int(part) for part in (text or "").split("-"))
-        return dt.date(year, month, 1)
+        if imports.FIRST_YEAR <= year <= imports.LAST_YEAR:
+            return dt.date(year, month, 1)
     except ValueError:
-        return today.replace(day=1)
+        pass
+    return today.replace(day=1)
 
 
 def month_grid(first: dt.date) -> tuple[dt.date, dt.date]:
