@@ -259,7 +259,8 @@ async def feed_page(request: Request) -> Response:
 async def create_feed(request: Request) -> Response:
     """The new address is shown once, in this response only (it is not stored, so never shown again)."""
     token = await service.create_feed(_user(request))
-    url = f"{request.base_url}".rstrip("/") + f"/kalender/{token}.ics"
+    # The configured public address, as in invitation links: behind a proxy the request's host is not it.
+    url = f"{request.app.state.settings.effective_base_url}/kalender/{token}.ics"
     return await _feed_page(request, feed_url=url)
 
 
