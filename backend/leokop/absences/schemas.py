@@ -167,6 +167,7 @@ class ContractAbsences(msgspec.Struct, frozen=True):
 
     contract_id: int
     apprentice_name: str
+    school_class_id: int | None
     school_class_name: str | None
     start_date: dt.date
     end_date: dt.date

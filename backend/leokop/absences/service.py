@@ -30,7 +30,7 @@ from leokop.contracts import service as contracts
 from leokop.contracts.tables import Contract, ContractStaff
 from leokop.errors import Forbidden, NotFound, StateConflict, ValidationFailed
 from leokop.logbook.tables import Day
-from leokop.notifications.service import notify
+from leokop.notifications.service import Notice, notify_many
 from leokop.organisations.tables import ClassTeacher, SchoolClass
 from leokop.timeutil import today_berlin, utcnow
 
@@ -321,8 +321,7 @@ async def record(user: CurrentUser, contract_id: int, data: AbsenceIn) -> int:
     if contract["absence_basis"]:
         staff = await ContractStaff.select(ContractStaff.user).where(ContractStaff.contract == contract_id)
         title = f"Fehlzeit von {_first_name(contract['apprentice_name'])} am {_short_date(data.date)}"
-        for person in dict.fromkeys(s["user"] for s in staff):
-            await notify(person, "absence_recorded", title, _url(absence_id))
+        await notify_many([Notice(person, "absence_recorded", title, _url(absence_id)) for person in dict.fromkeys(s["user"] for s in staff)])
     return absence_id
 
 
@@ -399,11 +398,12 @@ async def decide(user: CurrentUser, absence_id: int, version: int, decision: str
     await _event(user, absence_id, row["contract_id"], decision, details)
     label = "entschuldigt" if decision == "excused" else "unentschuldigt"
     title = f"Fehlzeit am {_short_date(row['date'])}: {label}"
-    await notify(row["apprentice_id"], "absence_decided", title, _url(absence_id))
+    notices = [Notice(row["apprentice_id"], "absence_decided", title, _url(absence_id))]
     if _is_minor(row["birth_date"]):
         guardians = await Guardianship.select(Guardianship.guardian).where(Guardianship.apprentice == row["apprentice_id"])
-        for g in guardians:
-            await notify(g["guardian"], "absence_decided", f"{title} ({_first_name(row['apprentice_name'])})", _url(absence_id))
+        guardian_title = f"{title} ({_first_name(row['apprentice_name'])})"
+        notices += [Notice(g["guardian"], "absence_decided", guardian_title, _url(absence_id)) for g in guardians]
+    await notify_many(notices)
     return True
 
 
@@ -438,8 +438,7 @@ async def respond(user: CurrentUser, absence_id: int, version: int, reason: str,
     who = f"{_first_name(row['apprentice_name'])} am {_short_date(row['date'])}"
     title = f"Entschuldigung angefordert: Fehlzeit von {who}" if request_excuse else f"Rückmeldung des Betriebs: Fehlzeit von {who}"
     teachers = await ClassTeacher.select(ClassTeacher.teacher).where(ClassTeacher.school_class == row["school_class_id"])
-    for t in teachers:
-        await notify(t["teacher"], "absence_reply", title, _url(absence_id))
+    await notify_many([Notice(t["teacher"], "absence_reply", title, _url(absence_id)) for t in teachers])
 
 
 # --- the contract's settings: the company's basis, sharing sick days ----------------------------
@@ -506,6 +505,7 @@ async def contract_absences(user: CurrentUser, contract_id: int) -> ContractAbse
     return ContractAbsences(
         contract_id=contract_id,
         apprentice_name=contract["apprentice_name"],
+        school_class_id=contract["school_class_id"],
         school_class_name=contract["school_class_name"],
         start_date=contract["start_date"],
         end_date=contract["end_date"],

@@ -100,7 +100,8 @@ def navigation(user: CurrentUser | None, path: str = "/") -> list[tuple[str, str
         items.append(("/company", "Betrieb"))
     if role in (Role.school_admin, Role.teacher):
         items.append(("/classes", "Klassen"))
-    if role is not Role.admin:
+    # The apprentice's phone has no room for one more: their absences are linked from "Mein Vertrag".
+    if role not in (Role.admin, Role.apprentice):
         items.append(("/fehlzeiten", "Fehlzeiten"))
     if role is Role.admin:
         items.append(("/admin/organisations", "Organisationen"))
