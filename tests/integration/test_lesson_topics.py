@@ -16,7 +16,7 @@ from leokop.logbook import service as logbook
 from leokop.logbook.tables import Entry, Week
 from leokop.notifications.tables import Notification
 from leokop.organisations.tables import School, SchoolClass
-from leokop.school_calendar.tables import SchoolPeriod
+from leokop.school_calendar.tables import PlanItem, SchoolPeriod
 from leokop.timeutil import utcnow
 from tests.helpers import APPRENTICE, APPRENTICE_2, SCHOOL_ADMIN, TEACHER, TRAINER, csrf_token, login, logout, post
 from tests.integration.test_signing import as_user, contract_of, week_url, write_and_submit
@@ -208,11 +208,30 @@ def test_the_apprentices_own_text_and_the_24_hours_are_respected(client, run, fi
     assert school_entries(run, APPRENTICE) == []
 
 
-def test_a_sick_day_gets_no_topic(client, run, fia_class):
+def test_a_sick_day_or_a_planned_vacation_gets_no_topic(client, run, fia_class):
     run(logbook.set_day_status, as_user(run, APPRENTICE), contract_of(run, APPRENTICE), MONDAY, TUESDAY, "sick", "")
+    run(PlanItem.insert(PlanItem(contract=contract_of(run, APPRENTICE_2), kind="vacation", start_date=MONDAY, end_date=THURSDAY, created_at=utcnow())))
     login(client, TEACHER)
-    publish(client, fia_class, [row(), row("Nur dienstags", "1:00", TUESDAY)])
+    response = publish(client, fia_class, [row(), row("Nur dienstags", "1:00", TUESDAY)])
+    assert query(response.headers["location"]) == {"erledigt": "veroeffentlicht", "eingetragen": "1", "ohne-tag": "2"}
     assert [(e["day"], e["text"]) for e in school_entries(run, APPRENTICE)] == [(THURSDAY, "LF 5: Daten mit SQL abfragen")]
+    assert school_entries(run, APPRENTICE_2) == []
+    assert "Bei 2 Nachweisen passt kein Tag" in client.get(response.headers["location"]).text
+
+
+def test_a_day_with_a_prefilled_topic_shows_berufsschule_until_the_apprentice_says_otherwise(client, run):
+    class_id = fia(run)  # no calendar: the day comes from the topic alone
+    login(client, TEACHER)
+    publish(client, class_id, [row(day=WEDNESDAY)])
+    logout(client)
+    login(client, APPRENTICE)
+    contract = contract_of(run, APPRENTICE)
+    days = {d["date"]: d for d in client.get(f"/api/v1/contracts/{contract}/weeks/{MONDAY.isoformat()}").json()["days"]}
+    assert (days[WEDNESDAY.isoformat()]["status"], days[WEDNESDAY.isoformat()]["status_is_default"]) == ("school", True)
+    assert days[TUESDAY.isoformat()]["status"] is None
+    run(logbook.set_day_status, as_user(run, APPRENTICE), contract, MONDAY, WEDNESDAY, "company", "")
+    days = {d["date"]: d for d in client.get(f"/api/v1/contracts/{contract}/weeks/{MONDAY.isoformat()}").json()["days"]}
+    assert days[WEDNESDAY.isoformat()]["status"] == "company"
 
 
 def test_last_weeks_subjects_are_offered_as_rows_and_empty_rows_are_left_out(client, run, fia_class):

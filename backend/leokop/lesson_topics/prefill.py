@@ -10,8 +10,8 @@ number of queries, asks `plan` per contract, and writes the decisions in one go.
   that day, the topic adds nothing and leaves that log alone from then on.
 - Submitted and approved weeks are signed or waiting for a signature: never touched, only counted.
 - One entry per topic and log: on the topic's day, or for a weekly topic on the class's first school
-  day of the week. A day the apprentice recorded as something else (Betrieb, krank, Urlaub …) is no
-  school day for them; a weekly topic then goes to the next school day.
+  day of the week. A day the apprentice recorded (or the company planned) as something else
+  (Betrieb, krank, Urlaub …) is no school day for them; a weekly topic then goes to the next one.
 - A weekly log (Contract.log_mode "weekly") gets the entry without a day.
 - A day holds at most 24 hours: a prefill that would exceed it is skipped and counted.
 """
@@ -69,7 +69,7 @@ class Topic(msgspec.Struct, frozen=True):
 
 class Log(msgspec.Struct, frozen=True):
     """One apprentice's log in the topics' week: the contract's form and days, the week's state
-    (None: no sheet yet) and the statuses the apprentice stored."""
+    (None: no sheet yet) and the statuses the apprentice stored or the company planned."""
 
     contract_id: int
     log_mode: str  # daily | weekly

@@ -22,6 +22,7 @@ from leokop.logbook.tables import Day, Entry, Week
 from leokop.notifications.service import Notice, notify_many
 from leokop.organisations.tables import ClassTeacher, SchoolClass
 from leokop.school_calendar.service import class_school_days
+from leokop.school_calendar.tables import PlanItem
 from leokop.timeutil import parse_duration, today_berlin, utcnow
 
 # Subjects every Berufsschule class has besides its occupation's learning fields (Hessen's names).
@@ -283,7 +284,7 @@ async def delete_topic(user: CurrentUser, class_id: int, topic_id: int, monday: 
 
 async def _prefill(class_id: int, monday: dt.date, topics: list[prefill.Topic], school_days: set[dt.date]) -> PrefillReport:
     """Carry topics into the logs of every contract of the class running in that week: read every
-    log in five queries, decide per log (lesson_topics.prefill), write in a few statements."""
+    log in six queries, decide per log (lesson_topics.prefill), write in a few statements."""
     sunday = monday + dt.timedelta(days=6)
     contracts = await Contract.select(
         Contract.id, Contract.apprentice, Contract.log_mode, Contract.start_date, Contract.end_date
@@ -306,6 +307,16 @@ async def _prefill(class_id: int, monday: dt.date, topics: list[prefill.Topic], 
             last_position = max(last_position, row["position"])
         for row in await Day.select(Day.week, Day.date, Day.status).where(Day.week.is_in(week_ids)):
             statuses[row["week"]][row["date"]] = row["status"]
+    # What the company planned (vacation, inter-company course) counts like a status the apprentice
+    # recorded, unless they recorded one themselves.
+    planned: dict[int, dict[dt.date, str]] = defaultdict(dict)
+    for row in await PlanItem.select(PlanItem.contract, PlanItem.kind, PlanItem.start_date, PlanItem.end_date).where(
+        PlanItem.contract.is_in(contract_ids), PlanItem.start_date <= sunday, PlanItem.end_date >= monday
+    ):
+        for offset in range(7):
+            day = monday + dt.timedelta(days=offset)
+            if row["start_date"] <= day <= row["end_date"]:
+                planned[row["contract"]][day] = row["kind"]
     prefills: dict[int, dict[int, tuple[int, prefill.Prefill]]] = defaultdict(dict)
     for row in await TopicPrefill.select(
         TopicPrefill.id,
@@ -329,7 +340,7 @@ async def _prefill(class_id: int, monday: dt.date, topics: list[prefill.Topic], 
             first_day=max(monday, contract["start_date"]),
             last_day=min(sunday, contract["end_date"]),
             week_state=week["state"] if week else None,
-            statuses=statuses[week["id"]] if week else {},
+            statuses={**planned[contract["id"]], **(statuses[week["id"]] if week else {})},
         )
         known = {topic_id: state for topic_id, (_, state) in prefills[contract["id"]].items()}
         decisions[contract["id"]] = prefill.plan(log, topics, school_days, known, entries[week["id"]] if week else [])

@@ -157,6 +157,10 @@ def _assemble(user, contract, info, week, days_rows, entries, attachments, defau
         else calendar.default_status(day) or (defaults.get(day.date) if day.in_contract else None)
         for day in info.days
     }
+    # Then a topic the school prefilled (lesson_topics): that day was evidently a school day.
+    for day, day_entries in by_day.items():
+        if day in statuses and statuses[day] is None and any(e.origin == "school" for e in day_entries):
+            statuses[day] = "school"
     # A day with entries but no status yet was evidently a day at work: it gets the deviation hint too.
     effective = {day: status or ("company" if by_day.get(day) else None) for day, status in statuses.items()}
     flags = calendar.day_warnings(contract["daily_minutes"], info, effective, entries)
