@@ -143,7 +143,8 @@ self.addEventListener("push", function (event) {
   const note = (payload && typeof payload.notification === "object" && payload.notification) || {};
   const title = typeof note.title === "string" && note.title ? note.title : "leokop";
   const options = {
-    body: typeof note.body === "string" ? note.body : "Es gibt Neuigkeiten in leokop.",
+    // A title says it all; only a push without one gets a general line.
+    body: typeof note.body === "string" ? note.body : title === "leokop" ? "Es gibt Neuigkeiten in leokop." : "",
     lang: typeof note.lang === "string" ? note.lang : "de",
     icon: "/pwa/icons/icon-192.png",
     badge: "/pwa/icons/badge-96.png",

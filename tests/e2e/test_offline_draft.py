@@ -51,7 +51,9 @@ def test_a_draft_typed_offline_is_back_after_closing_the_tab_and_is_saved_once(n
     form.get_by_label("Kategorie").select_option("instruction")
     form.get_by_label("Dauer (h)").fill("2:15")
     form.get_by_label(TEXT).fill(text)
-    # Closed at once, without pressing "Eintrag hinzufügen": the page keeps it as it goes.
+    # Closed without pressing "Eintrag hinzufügen", once the typing paused (the page also writes
+    # the draft on pagehide, but how much work a closing tab may still do is the browser's call).
+    wait_for(page, lambda: draft_texts(page) == [text], message="the draft stored while typing")
     page.close()
 
     context.set_offline(False)

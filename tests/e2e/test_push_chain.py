@@ -156,7 +156,8 @@ def test_a_returned_week_reaches_the_apprentices_phone_as_a_notification(push_co
     registration = registration_id(finn, cdp, push_live_server)
     cdp.send("ServiceWorker.deliverPushMessage", {"origin": push_live_server, "registrationId": registration, "data": plain.decode()})
     shown = wait_for(finn, lambda: notifications(finn), message="the notification")
-    assert [(n["title"], n["tag"], n["url"]) for n in shown] == [(note["title"], note["tag"], week_url)]
+    # The title says it all: no filler line under it.
+    assert [(n["title"], n["body"], n["tag"], n["url"]) for n in shown] == [(note["title"], "", note["tag"], week_url)]
 
     # Sent once: later rounds of the worker do not send it again.
     time.sleep(1.0)
@@ -179,3 +180,18 @@ def test_logging_out_ends_push_on_this_device(push_context, push_live_server, fa
     login(again, APPRENTICE_2)
     assert server_devices(again.context) == []
     assert not fake_push_service.to(device.name)
+
+
+def test_a_browser_left_subscribed_by_someone_else_shows_push_off_until_turned_on(push_context, push_live_server, fake_push_service):
+    """Mia's session ended without a logout, so the browser still holds her subscription. Finn,
+    signing in there, sees push off (it is not his device); turning it on moves the device to him."""
+    device, page, _ = signed_in_with_push(push_context, push_live_server, fake_push_service, "left-behind", APPRENTICE_2)
+    page.context.clear_cookies()
+
+    login(page, APPRENTICE)
+    goto(page, "/account")
+    switch = page.locator("[data-push-toggle]")
+    expect(switch.locator('[data-push-state="off"]')).to_be_visible()
+    switch.get_by_role("button", name="Benachrichtigungen auf diesem Gerät einschalten").click()
+    expect(switch.locator('[data-push-state="on"]')).to_be_visible()
+    assert device.endpoint in server_devices(page.context)

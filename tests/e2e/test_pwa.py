@@ -18,7 +18,7 @@ from playwright.sync_api import BrowserContext, Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.e2e.browser import SCREENSHOTS, axe_violations, describe_violations, login, path_of
-from tests.helpers import APPRENTICE
+from tests.helpers import APPRENTICE, APPRENTICE_2
 
 WEEK_OFFLINE_ADD = "2026-06-08"
 WEEK_OFFLINE_EDIT = "2026-06-15"
@@ -26,6 +26,7 @@ WEEK_OFFLINE_CONFLICT = "2026-06-22"
 WEEK_CLOSED_TAB = "2026-06-29"
 WEEK_AXE = "2026-07-06"
 WEEK_BACKGROUND_SYNC = "2026-07-13"
+WEEK_SHARED_DEVICE = "2026-07-20"
 
 WEEK_PATH = re.compile(r"/contracts/(\d+)/log/(\d{4}-\d{2}-\d{2})")
 IPHONE_UA = (
@@ -362,6 +363,49 @@ def test_an_entry_written_offline_survives_closing_the_tab(new_context):
     later.reload()
     expect(later.locator("section#day-2026-06-30 form.entry:not(.entry-new) textarea").filter(has_text=text)).to_have_count(1)
     assert len(with_text(api_entries(context, contract, WEEK_CLOSED_TAB), text)) == 1
+
+
+def test_a_change_waits_on_a_shared_device_for_the_person_who_made_it(new_context):
+    """Finn's session ends while his entry waits offline; Mia signs in on the same phone. The entry
+    is neither sent with Mia's session nor shown to her; it goes to Finn's log when he is back."""
+    context = new_context("phone", as_user=APPRENTICE)
+    page = context.new_page()
+    contract = contract_id(page)
+    week = open_week(page, contract, WEEK_SHARED_DEVICE)
+    controlled(page)
+    text = f"Auf dem Gemeinschaftstablet notiert {uuid.uuid4().hex[:6]}"
+
+    context.set_offline(True)
+    form = day_form(page, "2026-07-21")
+    form.get_by_label("Dauer (h)").fill("1")
+    form.get_by_label("Was haben Sie gemacht und gelernt?").fill(text)
+    form.get_by_role("button", name="Eintrag hinzufügen").click()
+    expect(page.locator("section#day-2026-07-21 .entry-offline")).to_contain_text("offline gespeichert")
+    [item] = outbox_items(page)
+    finn = page.locator("#main").get_attribute("data-user")
+    assert finn and item["owner"] == finn
+    page.close()
+    context.clear_cookies()  # Finn's session ended (idle timeout) without a logout
+
+    context.set_offline(False)
+    page = context.new_page()
+    login(page, APPRENTICE_2)
+    mia = page.locator("#main").get_attribute("data-user")
+    assert mia and mia != finn
+    page.evaluate("() => window.LeokopPwa.replay()")
+    # Background Sync (with Mia's cookies) may try too: give it the time a replay takes.
+    page.wait_for_timeout(2000)
+    [waiting] = outbox_items(page)
+    assert waiting["owner"] == finn and waiting["state"] == "pending" and "status" not in waiting
+    page.get_by_role("button", name="Abmelden").click()  # no question: Mia has nothing waiting
+    page.wait_for_url(lambda url: urlsplit(url).path == "/login")
+    assert [i["text"] for i in outbox_items(page)] == [text]  # Mia's logout leaves Finn's change
+
+    login(page, APPRENTICE)
+    page.goto(week)
+    stored = wait_for(page, lambda: with_text(api_entries(context, contract, WEEK_SHARED_DEVICE), text), message="Finn's entry on the server")
+    assert len(stored) == 1 and stored[0]["day"] == "2026-07-21"
+    page.wait_for_function("() => window.LeokopOutbox.all().then(items => items.length === 0)")
 
 
 def test_background_sync_sends_the_outbox_with_no_page_open(new_context, live_server):

@@ -126,6 +126,8 @@
 
   function csrf() { return window.LeokopPwa ? window.LeokopPwa.cookie("leokop_csrf") : ""; }
 
+  function me() { return (document.getElementById("main") || { dataset: {} }).dataset.user || ""; }
+
   function value(form, name) {
     const field = form.elements.namedItem(name);
     return field ? field.value : "";
@@ -141,6 +143,7 @@
     const entry = /^entry-(\d+)$/.exec(form.id);
     const minutes = outbox().parseDuration(value(form, "duration"));
     const change = {
+      owner: me(),
       contract: place ? Number(place[1]) : null,
       monday: place ? place[2] : null,
       entry: entry ? Number(entry[1]) : null,
@@ -320,7 +323,7 @@
     if (!week || !outbox()) return Promise.resolve();
     return outbox().all().then(function (items) {
       document.querySelectorAll("[data-outbox-item]").forEach(function (element) { element.remove(); });
-      items.filter(function (item) { return item.contract === week.contract && item.monday === week.monday; }).forEach(function (item) {
+      items.filter(outbox().ownedBy(me())).filter(function (item) { return item.contract === week.contract && item.monday === week.monday; }).forEach(function (item) {
         const form = item.kind === "edit" && document.getElementById("entry-" + item.entry);
         if (form && item.state === "conflict") showConflict(form, item);
         else if (form && item.state === "pending") setState(form, "offline gespeichert", "offline");
@@ -377,7 +380,7 @@
         if (action === "discard") return outbox().remove(key);
         if (action === "readd") {
           return outbox().remove(key).then(function () {
-            return outbox().queueAdd({ contract: item.contract, monday: item.monday, day: item.day, category: item.category, text: item.text, minutes: item.minutes, csrf: csrf() });
+            return outbox().queueAdd({ owner: me(), contract: item.contract, monday: item.monday, day: item.day, category: item.category, text: item.text, minutes: item.minutes, csrf: csrf() });
           }).then(function () { document.dispatchEvent(new CustomEvent("leokop:queued")); return window.LeokopPwa && window.LeokopPwa.replay(); });
         }
         // "Ins Formular übernehmen": back into the day's form, where the server's message shows.

@@ -78,13 +78,29 @@
     return Math.round((hours + fraction / Math.pow(10, match[3].length)) * 60);
   }
 
-  // A new entry: { contract, monday, day, category, text, minutes, csrf, client_id (optional) }.
+  // Every change carries its `owner` (the user id): on a shared device a change waits for the person
+  // who made it and is never sent with somebody else's session.
+  function ownedBy(owner) {
+    return function (item) { return !item.owner || !owner || String(item.owner) === String(owner); };
+  }
+
+  // Who is signed in, for the service worker (pages know it from the page): null if nobody.
+  async function whoAmI() {
+    try {
+      const response = await fetch("/api/v1/me", { credentials: "same-origin", headers: { Accept: "application/json" } });
+      return response.ok ? String((await response.json()).id) : null;
+    } catch (error) {
+      return null;
+    }
+  }
+
+  // A new entry: { owner, contract, monday, day, category, text, minutes, csrf, client_id (optional) }.
   function queueAdd(change) {
     const item = Object.assign({}, change, { kind: "add", client_id: change.client_id || newClientId(), state: "pending", created: Date.now() });
     return put(item).then(function (key) { item.key = key; return item; });
   }
 
-  // A change of a stored entry: { contract, monday, entry, version, day, category, text, minutes, csrf }.
+  // A change of a stored entry: { owner, contract, monday, entry, version, day, category, text, minutes, csrf }.
   // Typing on while offline updates the waiting change; it keeps the version it was first based on.
   function queueEdit(change) {
     return all().then(function (items) {
@@ -147,12 +163,14 @@
     return work();
   }
 
-  // Send every waiting change, oldest first, one at a time (a page and the service worker may both
-  // try: the lock lets one go first and the other finds nothing left).
-  function replay(token) {
+  // Send every waiting change of the signed-in person (`owner`; the service worker asks the server),
+  // oldest first, one at a time (a page and the service worker may both try: the lock lets one go
+  // first and the other finds nothing left).
+  function replay(token, owner) {
     return withLock(async function () {
       const result = { sent: [], conflicts: [], failed: [], pending: 0, offline: false, retry: false };
-      const items = (await all()).sort(function (a, b) { return a.key - b.key; });
+      const mine = ownedBy(owner || (await whoAmI()) || "nobody");
+      const items = (await all()).filter(mine).sort(function (a, b) { return a.key - b.key; });
       for (const item of items) {
         if (item.state !== "pending") continue;
         const answer = await send(item, token);
@@ -178,7 +196,7 @@
           break;
         }
       }
-      result.pending = (await all()).filter(function (item) { return item.state === "pending"; }).length;
+      result.pending = (await all()).filter(mine).filter(function (item) { return item.state === "pending"; }).length;
       return result;
     });
   }
@@ -191,6 +209,7 @@
     queueAdd: queueAdd,
     queueEdit: queueEdit,
     replay: replay,
+    ownedBy: ownedBy,
     parseDuration: parseDuration,
     newClientId: newClientId,
     drafts: drafts,

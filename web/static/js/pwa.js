@@ -26,6 +26,8 @@
     if (element) element.hidden = !visible;
   }
 
+  function me() { return (document.getElementById("main") || { dataset: {} }).dataset.user || ""; }
+
   function isStandalone() {
     return window.matchMedia("(display-mode: standalone)").matches || navigator.standalone === true;
   }
@@ -102,7 +104,7 @@
   function replay() {
     if (!Outbox || !navigator.onLine) return Promise.resolve(null);
     if (!replaying) {
-      replaying = Outbox.replay(cookie("leokop_csrf"))
+      replaying = Outbox.replay(cookie("leokop_csrf"), me())
         .then(function (result) { outboxChanged(result); return result; })
         .catch(function () { return null; })
         .finally(function () { replaying = null; });
@@ -131,7 +133,8 @@
   function countOnOfflinePage() {
     const note = document.querySelector("[data-outbox-count]");
     if (!note || !Outbox) return;
-    Outbox.all().then(function (items) {
+    Outbox.all().then(function (all) {
+      const items = all.filter(Outbox.ownedBy(me()));
       note.querySelector("[data-outbox-number]").textContent = String(items.length);
       show(note, items.length > 0);
     }).catch(function () {});
@@ -151,11 +154,14 @@
     const form = event.detail.elt;
     if (!form.matches || !form.matches("form.logout") || !Outbox) return;
     event.preventDefault();
-    replay().then(Outbox.all).then(function (items) {
+    replay().then(Outbox.all).then(function (all) {
+      // Only this person's changes: another person's wait on this device for that person.
+      const items = all.filter(function (item) { return item.owner ? String(item.owner) === me() : true; });
       if (items.length && !window.confirm("Offline gespeicherte Änderungen, die noch nicht gesendet sind, werden beim Abmelden gelöscht. Trotzdem abmelden?")) {
         return false;
       }
-      return Promise.all([Outbox.clear(), Outbox.drafts.clear()]).then(function () { return true; });
+      const removals = items.map(function (item) { return Outbox.remove(item.key); });
+      return Promise.all(removals.concat([Outbox.drafts.clear()])).then(function () { return true; });
     }).catch(function () { return true; }).then(function (go) {
       return go && endPushAtLogout(form).then(function () { return true; });
     }).then(function (go) {
@@ -258,7 +264,15 @@
     pushState(box, "checking");
     return navigator.serviceWorker.ready
       .then(function (registration) { return registration.pushManager.getSubscription(); })
-      .then(function (subscription) { pushState(box, subscription && Notification.permission === "granted" ? "on" : "off"); })
+      .then(function (subscription) {
+        if (!subscription || Notification.permission !== "granted") return false;
+        // On for this person only if the server has this browser among their devices (a shared
+        // browser may still hold the subscription of somebody who did not log out).
+        return api("GET", "/api/v1/push/subscriptions").then(function (devices) {
+          return devices.some(function (device) { return device.endpoint === subscription.endpoint; });
+        });
+      })
+      .then(function (mine) { pushState(box, mine ? "on" : "off"); })
       .catch(function () { pushState(box, "error"); });
   }
 
