@@ -75,6 +75,7 @@ MESSAGES: dict[str, str] = {
     "topic_day_outside_week": "Bitte einen Tag dieser Woche wählen.",
     "topic_day_needed": "Im Kalender der Klasse steht für diese Woche kein Berufsschultag. Bitte den Tag wählen, an dem das Thema unterrichtet wurde.",
     "topics_week_in_future": "Unterrichtsthemen können erst veröffentlicht werden, wenn die Woche begonnen hat.",
+    "too_many_topics": "Höchstens {max} Themen auf einmal, bitte die übrigen danach veröffentlichen.",
     "topic_changed_elsewhere": "Dieses Thema wurde inzwischen von jemand anderem geändert. Hier sehen Sie den gespeicherten Stand – bitte bei Bedarf erneut ändern.",
     # Absences
     "absence_outside_contract": "Dieser Tag liegt außerhalb des Ausbildungsvertrags.",

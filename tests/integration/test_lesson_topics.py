@@ -267,6 +267,11 @@ def test_bad_input_is_refused_next_to_the_field_with_the_typed_text_kept(client,
     assert subject.status_code == 422 and "Bitte einen der angebotenen Werte wählen." in subject.text
     future = publish(client, fia_class, [row()], monday=dt.date(2099, 1, 5))
     assert future.status_code == 422 and "wenn die Woche begonnen hat" in future.text
+    many = publish(client, fia_class, [row(f"Thema {n}", "0:30") for n in range(21)])
+    assert many.status_code == 422 and "Höchstens 20 Themen auf einmal" in many.text
+    for far in ("0001-01-01", "9999-12-27"):  # no such week, and no date arithmetic out of range
+        assert client.get(f"/classes/{fia_class}/topics/{far}").status_code == 404
+        assert client.get(f"/api/v1/classes/{fia_class}/topics", params={"week": far}).status_code == 404
     # One bad row of two: nothing is stored, the good row keeps its text too.
     mixed = publish(client, fia_class, [row("Gute Zeile"), row("Schlechte Zeile", "0")])
     assert 'id="new-1-duration-error"' in mixed.text and ">Gute Zeile</textarea>" in mixed.text

@@ -58,8 +58,14 @@ def subject_options(occupation_slug: str | None) -> list[SubjectOption]:
     return fields + [SubjectOption(subject, "Fächer") for subject in GENERAL_SUBJECTS]
 
 
+# Far outside any training contract there is no such week (and date arithmetic stays in range).
+FIRST_MONDAY, LAST_MONDAY = dt.date(2000, 1, 3), dt.date(2099, 12, 28)
+# The page offers one row per topic of last week; nobody publishes more than this at once.
+MAX_TOPICS_AT_ONCE = 20
+
+
 def _check_monday(monday: dt.date) -> None:
-    if monday != calendar.monday_of(monday):
+    if monday != calendar.monday_of(monday) or not FIRST_MONDAY <= monday <= LAST_MONDAY:
         raise NotFound()
 
 
@@ -173,6 +179,8 @@ async def publish(
     wanted = [(i, row) for i, row in enumerate(rows) if row[1].strip()] or list(enumerate(rows[:1]))
     if not wanted:
         raise ValidationFailed({"text-0": "required"})
+    if len(wanted) > MAX_TOPICS_AT_ONCE:
+        raise ValidationFailed({"week": "too_many_topics"}, max=MAX_TOPICS_AT_ONCE)
     school_days = await class_school_days(class_id, monday, monday + dt.timedelta(days=6))
     subjects = {option.value for option in subject_options(school_class["occupation_slug"])}
     errors: dict[str, str] = {}
