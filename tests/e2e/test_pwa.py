@@ -122,6 +122,18 @@ def day_form(page: Page, day: str):
     return page.locator(f"form#new-{day}")
 
 
+def add_offline(page: Page, day: str, duration: str, text: str) -> Locator:
+    """Type a new entry into the day's form while offline and press "Eintrag hinzufügen": it waits
+    in the outbox. Returns the day's card of waiting entries."""
+    form = day_form(page, day)
+    form.get_by_label("Dauer (h)").fill(duration)
+    form.get_by_label("Was haben Sie gemacht und gelernt?").fill(text)
+    form.get_by_role("button", name="Eintrag hinzufügen").click()
+    waiting = page.locator(f"section#day-{day} .entry-offline")
+    expect(waiting).to_contain_text("offline gespeichert")
+    return waiting
+
+
 def outbox_items(page: Page) -> list[dict]:
     return page.evaluate("() => window.LeokopOutbox.all()")
 
@@ -247,14 +259,9 @@ def test_an_entry_typed_offline_reaches_the_server_exactly_once(new_context):
     day = "2026-06-09"
 
     context.set_offline(True)
-    form = day_form(page, day)
-    form.get_by_label("Dauer (h)").fill("1:30")
-    form.get_by_label("Was haben Sie gemacht und gelernt?").fill(text)
-    form.get_by_role("button", name="Eintrag hinzufügen").click()
-    waiting = page.locator(f"section#day-{day} .entry-offline")
+    waiting = add_offline(page, day, "1:30", text)
     expect(waiting).to_contain_text(text)
-    expect(waiting).to_contain_text("offline gespeichert")
-    expect(form.get_by_label("Was haben Sie gemacht und gelernt?")).to_have_value("")
+    expect(day_form(page, day).get_by_label("Was haben Sie gemacht und gelernt?")).to_have_value("")
     [item] = outbox_items(page)
     assert item["kind"] == "add" and item["minutes"] == 90 and re.fullmatch(r"[A-Za-z0-9_-]{8,40}", item["client_id"])
     screenshot(page, "pwa-offline-entry-phone", near=waiting)
@@ -347,11 +354,7 @@ def test_an_entry_written_offline_survives_closing_the_tab(new_context):
     text = f"Vor dem Funkloch notiert {uuid.uuid4().hex[:6]}"
 
     context.set_offline(True)
-    form = day_form(page, "2026-06-30")
-    form.get_by_label("Dauer (h)").fill("2")
-    form.get_by_label("Was haben Sie gemacht und gelernt?").fill(text)
-    form.get_by_role("button", name="Eintrag hinzufügen").click()
-    expect(page.locator("section#day-2026-06-30 .entry-offline")).to_contain_text("offline gespeichert")
+    add_offline(page, "2026-06-30", "2", text)
     page.close()
 
     context.set_offline(False)
@@ -376,11 +379,7 @@ def test_a_change_waits_on_a_shared_device_for_the_person_who_made_it(new_contex
     text = f"Auf dem Gemeinschaftstablet notiert {uuid.uuid4().hex[:6]}"
 
     context.set_offline(True)
-    form = day_form(page, "2026-07-21")
-    form.get_by_label("Dauer (h)").fill("1")
-    form.get_by_label("Was haben Sie gemacht und gelernt?").fill(text)
-    form.get_by_role("button", name="Eintrag hinzufügen").click()
-    expect(page.locator("section#day-2026-07-21 .entry-offline")).to_contain_text("offline gespeichert")
+    add_offline(page, "2026-07-21", "1", text)
     [item] = outbox_items(page)
     finn = page.locator("#main").get_attribute("data-user")
     assert finn and item["owner"] == finn
