@@ -17,7 +17,7 @@ from leokop.curriculum.tables import Occupation
 from leokop.lesson_topics.tables import LessonTopic, TopicPrefill
 from leokop.logbook.tables import Attachment, Day, Entry, Phrase, Week
 from leokop.notifications.tables import MailMessage, Notification, NotificationSetting, PushSubscription
-from leokop.organisations.tables import ClassTeacher, Company, School, SchoolClass
+from leokop.organisations.tables import ClassImport, ClassPlacement, ClassTeacher, Company, School, SchoolClass
 from leokop.school_calendar.tables import CalendarFeed, PlanItem, SchoolPeriod
 from leokop.signing.tables import CommentTemplate, Signature, Substitution
 
@@ -43,6 +43,8 @@ ALL_TABLES = [
     Attachment,
     AuditRecord,
     ClassTeacher,
+    ClassImport,
+    ClassPlacement,
     ReadingConsent,
     Signature,
     Substitution,
