@@ -617,3 +617,19 @@ def test_shared_sick_days_join_the_digest_of_new_weeks(client, run):
     ]
     [spread] = run(Notification.select(Notification.push_not_before).where(Notification.kind == "class_digest"))
     assert MONDAY_MORNING <= spread["push_not_before"] <= MONDAY_MORNING + dt.timedelta(minutes=5)
+
+
+def test_numbers_no_database_can_hold_are_not_found_never_a_server_error(client, run):
+    """Ids and versions far beyond any real one (typed into the address, forged in a form) and months
+    far off: the drivers refuse the number, the page says not found or shows this month."""
+    huge = "99999999999999999999"
+    absence_id = record(run)
+    login(client, TEACHER)
+    for url in (f"/fehlzeiten/{huge}", f"/contracts/{huge}/fehlzeiten", f"/classes/{huge}/fehlzeiten", f"/api/v1/absences/{huge}", f"/fehlzeiten/{2**40}"):
+        assert client.get(url).status_code == 404, url
+    assert post(client, f"/classes/{class_of(run)}/fehlzeiten", {"contract_id": huge, "date": DAY.isoformat()}).status_code == 404
+    assert post(client, f"/fehlzeiten/{absence_id}/decide", {"version": huge, "decision": "excused"}).status_code == 409
+    for month in ("0001-01", "9999-12", "2026-13", "x"):
+        page = client.get(f"/classes/{class_of(run)}/fehlzeiten?monat={month}")
+        assert page.status_code == 200 and today_berlin().strftime("%Y") in page.text, month
+    assert absence_row(run, absence_id)["version"] == 1

@@ -530,12 +530,15 @@ async def contract_without_basis(user: CurrentUser, contract_id: int) -> str | N
 
 
 def month_of(text: str | None) -> dt.date:
-    """The first day of the month "2026-11" names; this month (Berlin) for anything else."""
+    """The first day of the month "2026-11" names; this month (Berlin) for anything else (also for
+    years far off, whose neighbouring months could not be computed)."""
     try:
         year, month = (int(part) for part in (text or "").split("-"))
-        return dt.date(year, month, 1)
+        if 1900 <= year <= 2200:
+            return dt.date(year, month, 1)
     except ValueError:
-        return today_berlin().replace(day=1)
+        pass
+    return today_berlin().replace(day=1)
 
 
 def next_month(first: dt.date) -> dt.date:

@@ -18,7 +18,7 @@ from litestar.exceptions import (
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-from asyncpg.exceptions import CharacterNotInRepertoireError
+from asyncpg.exceptions import CharacterNotInRepertoireError, DataError
 
 from leokop.errors import Forbidden, NotFound, StateConflict
 from leokop.messages import message
@@ -129,6 +129,15 @@ def handle_bad_characters(request: Request, exc: Exception) -> Response:
     return error_page(request, 422, message("invalid_characters"))
 
 
+def handle_number_out_of_range(request: Request, exc: Exception) -> Response:
+    """An id or version far beyond any the database holds (typed into an address or forged in a
+    form): the drivers refuse to even send it (SQLite: OverflowError; asyncpg: DataError "value out
+    of int32 range"). Nothing has such a number, so it is not found. Other data errors stay errors."""
+    if isinstance(exc, OverflowError) or "value out of int" in str(exc):
+        return error_page(request, 404)
+    return handle_server_error(request, exc)
+
+
 def handle_server_error(request: Request, exc: Exception) -> Response:
     log.error("unhandled error", exc_info=exc)
     return error_page(request, HTTP_500_INTERNAL_SERVER_ERROR)
@@ -141,5 +150,7 @@ EXCEPTION_HANDLERS = {
     Forbidden: handle_forbidden,
     StateConflict: handle_state_conflict,
     CharacterNotInRepertoireError: handle_bad_characters,
+    OverflowError: handle_number_out_of_range,
+    DataError: handle_number_out_of_range,
     Exception: handle_server_error,
 }
