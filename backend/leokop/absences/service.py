@@ -91,22 +91,18 @@ def relation_of(user: CurrentUser) -> Relation | None:
     return RELATIONS.get(user.role)
 
 
-def _require(user: CurrentUser, status: str, action: Action) -> Relation:
-    relation = relation_of(user)
-    code = rules.refusal(relation, status, action)
+def _require(user: CurrentUser, status: str, action: Action) -> None:
+    """Raise unless the rule allows it: Forbidden (403) if never for this person, else StateConflict (409)."""
+    code = rules.refusal(relation_of(user), status, action)
     if code == "forbidden":
         raise Forbidden()
     if code is not None:
         raise StateConflict(code)
-    assert relation is not None
-    return relation
 
 
 _CONTRACT_COLUMNS = (
     Contract.id,
-    Contract.apprentice.as_alias("apprentice_id"),
     Contract.apprentice.display_name.as_alias("apprentice_name"),
-    Contract.apprentice.birth_date.as_alias("birth_date"),
     Contract.school_class.as_alias("school_class_id"),
     Contract.school_class.name.as_alias("school_class_name"),
     Contract.start_date,
@@ -161,7 +157,6 @@ async def _absence_row(user: CurrentUser, absence_id: int) -> dict:
         Absence.contract.apprentice.as_alias("apprentice_id"),
         Absence.contract.apprentice.birth_date.as_alias("birth_date"),
         Absence.contract.school_class.as_alias("school_class_id"),
-        Absence.contract.absence_basis.as_alias("absence_basis"),
         Absence.contract.start_date.as_alias("start_date"),
         Absence.contract.end_date.as_alias("end_date"),
     ).where(Absence.id == absence_id, Absence.contract.is_in(Contract.select(Contract.id).where(condition)))
@@ -256,9 +251,9 @@ async def _lock(contract_id: int) -> None:
         await Contract.raw("SELECT id FROM contract WHERE id = {} FOR UPDATE", contract_id)
 
 
-def _scope(data: AbsenceIn | dict) -> dict:
-    get = data.get if isinstance(data, dict) else lambda name: getattr(data, name)
-    return {"date": get("date").isoformat(), "whole_day": get("whole_day"), "first_lesson": get("first_lesson"), "last_lesson": get("last_lesson"), "note": get("note")}
+def _scope(data: dict) -> dict:
+    """What was recorded, as the history and the audit trail keep it."""
+    return {"date": data["date"].isoformat(), **{name: data[name] for name in ("whole_day", "first_lesson", "last_lesson", "note")}}
 
 
 async def _event(user: CurrentUser, absence_id: int, contract_id: int, action: str, details: dict) -> None:
@@ -317,7 +312,7 @@ async def record(user: CurrentUser, contract_id: int, data: AbsenceIn) -> int:
         )
     ).returning(Absence.id)
     absence_id = rows[0]["id"]
-    await _event(user, absence_id, contract_id, "recorded", _scope(data))
+    await _event(user, absence_id, contract_id, "recorded", _scope(msgspec.structs.asdict(data)))
     if contract["absence_basis"]:
         staff = await ContractStaff.select(ContractStaff.user).where(ContractStaff.contract == contract_id)
         title = f"Fehlzeit von {_first_name(contract['apprentice_name'])} am {_short_date(data.date)}"
@@ -362,7 +357,7 @@ async def correct(user: CurrentUser, absence_id: int, version: int, data: Absenc
             Absence.note: data.note,
         },
     )
-    await _event(user, absence_id, row["contract_id"], "corrected", {**_scope(data), "before": _scope(row)})
+    await _event(user, absence_id, row["contract_id"], "corrected", {**_scope(msgspec.structs.asdict(data)), "before": _scope(row)})
 
 
 async def delete(user: CurrentUser, absence_id: int, version: int) -> int:
