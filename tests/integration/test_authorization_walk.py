@@ -17,7 +17,7 @@ from leokop.absences.tables import Absence
 from leokop.accounts.schemas import CurrentUser, Role
 from leokop.accounts.tables import User
 from leokop.contracts.tables import Contract
-from leokop.organisations.tables import School, SchoolClass
+from leokop.organisations.tables import ClassImport, School, SchoolClass
 from leokop.school_calendar.tables import PlanItem, SchoolPeriod
 from leokop.timeutil import utcnow
 from tests.helpers import (
@@ -90,8 +90,11 @@ def _own_ids(run) -> dict[str, object]:
     calendar_ids = {"period_id": period["id"], "item_id": item["id"], "filename": "kein-abo.ics"}
     # Absences: one of Finn's, recorded by the school.
     absence = run(Absence.insert(Absence(contract=finn["id"], date=dt.date(2026, 6, 2), created_at=utcnow(), updated_at=utcnow())).returning(Absence.id))[0]
+    # Class lists: a report of the demo school's import.
+    school = run(SchoolClass.select(SchoolClass.school).where(SchoolClass.id == fia["id"]).first)["school"]
+    class_import = run(ClassImport.insert(ClassImport(school=school, filename="klassen.csv", report="[]", created_at=utcnow())).returning(ClassImport.id))[0]
     return {**calendar_ids, "contract_id": finn["id"], "class_id": fia["id"], "token_id": 999999, "user_id": 999999, "token": "kein-gueltiger-link", "file_path": "css/app.css", "unknown": "gibt-es-nicht",
-            "absence_id": absence["id"],
+            "absence_id": absence["id"], "import_id": class_import["id"],
             "monday": "2026-11-23", "day": "2026-11-24", "entry_id": 999999, "phrase_id": 999999, "attachment_id": 999999,
             "template_id": 999999, "substitution_id": 999999, "notification_id": 999999, "subscription_id": 999999,
             "topic_id": 999999}

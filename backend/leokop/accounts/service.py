@@ -373,6 +373,56 @@ async def _issue_invitation(
     return link
 
 
+class NewAccount(msgspec.Struct, frozen=True):
+    """An account to prepare for an invitation (see prepare_accounts)."""
+
+    email: str  # normalised, checked free by the caller
+    display_name: str
+    role: Role
+    company_id: int | None = None
+    school_id: int | None = None
+    birth_date: dt.date | None = None
+
+
+async def prepare_accounts(settings: Settings, inviter_id: int, accounts: list[NewAccount]) -> dict[str, tuple[int, str]]:
+    """Many inactive accounts with one invitation link each, in two statements (a class list brings
+    hundreds); the caller decides who may be invited, checks the addresses and queues the mails.
+    Returns e-mail → (user id, invitation link)."""
+    if not accounts:
+        return {}
+    now = utcnow()
+    users = await User.insert(
+        *(
+            User(
+                email=a.email,
+                display_name=a.display_name,
+                role=a.role.value,
+                is_active=False,
+                company=a.company_id,
+                school=a.school_id,
+                birth_date=a.birth_date,
+                created_at=now,
+            )
+            for a in accounts
+        )
+    ).returning(User.id, User.email)
+    ids = {row["email"]: row["id"] for row in users}
+    tokens = {email: new_token() for email in ids}
+    await Invitation.insert(
+        *(
+            Invitation(
+                token_hash=token_hash(tokens[email]),
+                user=user_id,
+                invited_by=inviter_id,
+                created_at=now,
+                expires_at=now + dt.timedelta(days=settings.invitation_days),
+            )
+            for email, user_id in ids.items()
+        )
+    )
+    return {email: (user_id, f"{settings.effective_base_url}/invitation/{tokens[email]}") for email, user_id in ids.items()}
+
+
 async def resend_invitation(settings: Settings, inviter: CurrentUser, user_id: int) -> str:
     """A fresh link for a person of the inviter's organisation who has not accepted yet."""
     person = await _person_in_scope(inviter, user_id)

@@ -11,6 +11,7 @@ from leokop.contracts.schemas import ContractForm, ContractRow, ContractView, St
 from leokop.contracts.tables import Contract, ContractStaff, ReadingConsent
 from leokop.curriculum.tables import Occupation
 from leokop.errors import Forbidden, NotFound, ValidationFailed
+from leokop.organisations.service import settle_placement
 from leokop.organisations.tables import ClassTeacher, School
 from leokop.timeutil import parse_duration, today_berlin, utcnow
 
@@ -223,6 +224,8 @@ async def save_contract(user: CurrentUser, form: ContractForm, contract_id: int 
         if i not in form.trainer_ids
     ]
     await ContractStaff.insert(*staff)
+    # The school may have placed the apprentice in a class already (class list import).
+    await settle_placement(contract_id, form.apprentice_id, form.school_id)
     return contract_id
 
 

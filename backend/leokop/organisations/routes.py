@@ -1,19 +1,22 @@
-"""Routes of organisations: the operator's register of companies and schools, company profile, classes."""
+"""Routes of organisations: the operator's register of companies and schools, company profile,
+classes, and the import of class lists (upload, column mapping, preview, "Übernehmen", report)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from litestar.params import FromPath
 from litestar import Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.params import FromPath
 
 from leokop.accounts.schemas import Role
 from leokop.errors import ValidationFailed
-from leokop.organisations import service
+from leokop.organisations import class_import, service
 from leokop.signing import service as signing
 from leokop.organisations.schemas import (
     STATES,
     AssignForm,
+    ClassListPayload,
     CompanyForm,
     NewCompanyForm,
     NewSchoolForm,
@@ -134,6 +137,7 @@ async def _class_page(request: Request, class_id: int, status_code: int = 200, *
         members=await service.class_members(user, class_id),
         unassigned=await service.unassigned_registrations(user) if may_manage else [],
         teachers=await service.class_teachers(user, class_id),
+        placements=await service.class_placements(user, class_id) if may_manage else [],
         school_teachers=await service.school_teachers(user) if may_manage else [],
         logs=await signing.class_overview(user, class_id),
         may_manage=may_manage,
@@ -181,7 +185,118 @@ async def remove_teacher(request: Request, class_id: FromPath[int], user_id: Fro
     return redirect(request, f"/classes/{class_id}#lehrkraefte")
 
 
+# --- class lists ---------------------------------------------------------------------------------
+
+CLASS_IMPORT = "/classes/import"
+MAPPING_FIELDS = {"fields": class_import.FIELDS, "labels": class_import.FIELD_LABELS, "optional": class_import.OPTIONAL_FIELDS}
+
+
+async def _upload_page(request: Request, status_code: int = 200, **context: Any) -> Response:
+    return render(
+        request,
+        "organisations/class_import.html",
+        status_code=status_code,
+        imports=await service.class_imports(request.scope["user"]),
+        max_rows=class_import.MAX_ROWS,
+        **context,
+    )
+
+
+def _mapping_page(request: Request, step, errors: dict[str, str]) -> Response:
+    return render(
+        request,
+        "organisations/class_import_mapping.html",
+        status_code=422 if errors else 200,
+        step=step,
+        errors=errors,
+        **MAPPING_FIELDS,
+    )
+
+
+async def _steps(request: Request, handle) -> Response:
+    """Steps 3 and 4 share their input (the file's payload and the mapping) and their failures: a
+    payload that does not verify goes back to the upload, a mapping with errors to the mapping page."""
+    user, secret = request.scope["user"], request.app.state.settings.secret_key
+    form = await request.form()
+    parsed = parse_form(ClassListPayload, form)
+    raw = {field: str(form.get(field) or "") for field in class_import.FIELDS}
+    try:
+        if not parsed.ok:
+            raise ValidationFailed({"file": "class_list_signature_invalid"})
+        step, errors, _ = service.mapping_step(user, secret, parsed.data, raw)
+        if errors:
+            return _mapping_page(request, step, errors_from(ValidationFailed(errors)))
+        return await handle(parsed.data, raw, form)
+    except ValidationFailed as failure:
+        return await _upload_page(request, 422, errors=errors_from(failure))
+
+
+@get(CLASS_IMPORT, opt={"action": "school.manage"}, include_in_schema=False)
+async def class_import_page(request: Request) -> Response:
+    return await _upload_page(request)
+
+
+@post(CLASS_IMPORT, opt={"action": "school.manage"}, include_in_schema=False)
+async def class_import_upload(request: Request) -> Response:
+    """Step 1 → 2: read the file and offer the column mapping (nothing is stored)."""
+    upload = (await request.form()).get("file")
+    data = await upload.read() if isinstance(upload, UploadFile) else b""
+    filename = upload.filename if isinstance(upload, UploadFile) else ""
+    try:
+        step = service.upload_class_list(request.scope["user"], request.app.state.settings.secret_key, filename or "", data)
+    except ValidationFailed as failure:
+        return await _upload_page(request, 422, errors=errors_from(failure))
+    return _mapping_page(request, step, {})
+
+
+@post(CLASS_IMPORT + "/preview", opt={"action": "school.manage"}, include_in_schema=False)
+async def class_import_preview(request: Request) -> Response:
+    """Step 3: what "Übernehmen" would do with every row (nothing is stored)."""
+    user, secret = request.scope["user"], request.app.state.settings.secret_key
+
+    async def preview(payload, raw, form) -> Response:
+        result = await service.preview_class_list(user, secret, payload, raw)
+        return render(request, "organisations/class_import_preview.html", preview=result, changed=[], **MAPPING_FIELDS)
+
+    return await _steps(request, preview)
+
+
+@post(CLASS_IMPORT + "/confirm", opt={"action": "school.manage"}, include_in_schema=False)
+async def class_import_confirm(request: Request) -> Response:
+    """Step 4: import in one transaction and show the report; a preview that no longer holds is
+    shown again with the rows that changed, and nothing is imported."""
+
+    async def confirm(payload, raw, form) -> Response:
+        try:
+            import_id = await service.import_class_list(
+                request.app.state.settings, request.scope["user"], payload, raw, str(form.get("fingerprint") or "")
+            )
+        except service.PreviewOutdated as outdated:
+            return render(
+                request,
+                "organisations/class_import_preview.html",
+                status_code=409,
+                preview=outdated.preview,
+                changed=outdated.changed,
+                **MAPPING_FIELDS,
+            )
+        return redirect(request, f"{CLASS_IMPORT}/{import_id}")
+
+    return await _steps(request, confirm)
+
+
+@get(CLASS_IMPORT + "/{import_id:int}", opt={"action": "school.manage"}, include_in_schema=False)
+async def class_import_report(request: Request, import_id: FromPath[int]) -> Response:
+    report = await service.class_import_report(request.scope["user"], import_id)
+    return render(request, "organisations/class_import_report.html", report=report)
+
+
 ROUTES = [
+    class_import_page,
+    class_import_upload,
+    class_import_preview,
+    class_import_confirm,
+    class_import_report,
     assign_teacher,
     remove_teacher,
     register_page,

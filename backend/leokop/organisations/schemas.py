@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Literal
 
 import msgspec
 from msgspec import Meta
 
 from leokop.accounts.schemas import DisplayName, Email
+from leokop.organisations.class_import import Outcome
 
 # ISO 3166-2:DE subdivision codes, as the holidays library names them.
 STATES: dict[str, str] = {
@@ -93,3 +95,66 @@ class ClassMemberRow(msgspec.Struct, frozen=True):
     occupation_name: str
     start_date: str
     end_date: str
+
+
+# --- class lists (organisations.class_import) ------------------------------------------------------
+
+
+class ClassListPayload(msgspec.Struct):
+    """The hidden fields that carry the uploaded file from step to step: its name, its content
+    (zlib, base64) and an HMAC over both (see service.sign_class_list)."""
+
+    content: Annotated[str, Meta(min_length=1, max_length=2_000_000)]
+    signature: Annotated[str, Meta(min_length=1, max_length=128)]
+    filename: Annotated[str, Meta(max_length=200)] = ""
+
+
+class ColumnChoice(msgspec.Struct, frozen=True):
+    """A column of the file as the mapping form offers it: its header and the first row's value."""
+
+    index: int
+    header: str
+    sample: str
+
+
+class ClassListStep(msgspec.Struct, frozen=True):
+    """What the mapping and preview pages need of the file: the payload to send on, the columns,
+    how many rows, and the mapping (column index per field, None = not mapped)."""
+
+    filename: str
+    content: str
+    signature: str
+    columns: list[ColumnChoice]
+    rows: int
+    mapping: dict[str, int | None]
+
+
+class ClassListPreview(msgspec.Struct, frozen=True):
+    step: ClassListStep
+    outcomes: list[Outcome]
+    counts: dict[str, int]  # by action
+    unknown_classes: list[str]
+    fingerprint: str  # what "Übernehmen" promises, compared at confirm (class_import.fingerprint)
+
+
+class ClassImportRow(msgspec.Struct, frozen=True):
+    """An import in the school's log, with its counts by action."""
+
+    id: int
+    filename: str
+    imported_by: str
+    created_at: dt.datetime
+    counts: dict[str, int]
+
+
+class ClassImportReport(msgspec.Struct, frozen=True):
+    summary: ClassImportRow
+    outcomes: list[Outcome]
+
+
+class PlacementRow(msgspec.Struct, frozen=True):
+    """An apprentice placed in a class whose contract does not name the school yet."""
+
+    apprentice_name: str
+    company_name: str
+    invited: bool  # the account waits for its invitation to be accepted

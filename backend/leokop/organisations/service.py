@@ -1,7 +1,15 @@
-"""Rules of organisations: companies and schools (registered by the operator), classes and their members."""
+"""Rules of organisations: companies and schools (registered by the operator), classes and their
+members, and class lists imported from the school's administration software."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import zlib
+from collections import defaultdict
+
+import msgspec
 from piccolo.query.functions.aggregate import Count
 
 from leokop.accounts import service as accounts
@@ -9,19 +17,28 @@ from leokop.accounts.schemas import CurrentUser, Role
 from leokop.accounts.tables import User
 from leokop.contracts.tables import Contract
 from leokop.curriculum.tables import Occupation
-from leokop.errors import NotFound, ValidationFailed
+from leokop.errors import DomainError, NotFound, ValidationFailed
+from leokop.notifications.service import Mail, queue_mails
+from leokop.organisations import class_import
 from leokop.organisations.schemas import (
+    ClassImportReport,
+    ClassImportRow,
+    ClassListPayload,
+    ClassListPreview,
+    ClassListStep,
     ClassMemberRow,
+    ColumnChoice,
     CompanyForm,
     NewCompanyForm,
     NewSchoolForm,
     OrganisationRow,
+    PlacementRow,
     SchoolClassForm,
     SchoolClassRow,
 )
-from leokop.organisations.tables import ClassTeacher, Company, School, SchoolClass
+from leokop.organisations.tables import ClassImport, ClassPlacement, ClassTeacher, Company, School, SchoolClass
 from leokop.settings import Settings
-from leokop.timeutil import utcnow
+from leokop.timeutil import today_berlin, utcnow
 
 
 async def _people_counts(column) -> dict[int, int]:
@@ -198,3 +215,301 @@ async def assign_teacher(user: CurrentUser, class_id: int, teacher_id: int) -> N
 async def remove_teacher(user: CurrentUser, class_id: int, teacher_id: int) -> None:
     await school_class(user, class_id)
     await ClassTeacher.delete().where(ClassTeacher.school_class == class_id, ClassTeacher.teacher == teacher_id)
+
+
+# --- class lists (the rules of reading and matching: organisations.class_import) ------------------
+# The file travels from step to step in the page itself: compressed, base64, with an HMAC over the
+# person, the school, the file name and the content under the server's secret key. Every step checks
+# the HMAC and reads the same bytes again, so nothing is kept on the server before "Übernehmen", the
+# admin uploads once, and a step can only use a file this person uploaded for this school.
+
+
+class PreviewOutdated(DomainError):
+    """Rows would now end differently than the preview showed (the data changed meanwhile): nothing
+    was imported; `preview` is the new preview and `changed` the rows that differ."""
+
+    def __init__(self, preview: ClassListPreview, changed: list[class_import.Outcome]) -> None:
+        super().__init__("class list preview outdated")
+        self.preview = preview
+        self.changed = changed
+
+
+def sign_class_list(secret: str, user_id: int, school_id: int, filename: str, content: str) -> str:
+    message_ = f"class-list-import:{user_id}:{school_id}:{filename}:{content}".encode()
+    return hmac.new(secret.encode(), message_, hashlib.sha256).hexdigest()
+
+
+def _school_admin_school(user: CurrentUser) -> int:
+    if user.role is not Role.school_admin:
+        raise NotFound()
+    return _school_of(user)
+
+
+def _step(user: CurrentUser, secret: str, filename: str, data: bytes, sheet: class_import.Sheet, mapping: dict[str, int | None]) -> ClassListStep:
+    content = base64.b64encode(zlib.compress(data, 9)).decode()
+    first = sheet.rows[0][1]
+    return ClassListStep(
+        filename=filename,
+        content=content,
+        signature=sign_class_list(secret, user.id, _school_of(user), filename, content),
+        columns=[
+            ColumnChoice(index=i, header=header, sample=first[i] if i < len(first) else "") for i, header in enumerate(sheet.header)
+        ],
+        rows=len(sheet.rows),
+        mapping=mapping,
+    )
+
+
+def upload_class_list(user: CurrentUser, secret: str, filename: str, data: bytes) -> ClassListStep:
+    """Step 1 → 2: read the uploaded file and guess which column holds what."""
+    _school_admin_school(user)
+    sheet = class_import.read_sheet(data)
+    return _step(user, secret, filename[:200], data, sheet, class_import.guess_mapping(sheet.header))
+
+
+def _payload(user: CurrentUser, secret: str, payload: ClassListPayload) -> tuple[bytes, class_import.Sheet]:
+    school_id = _school_admin_school(user)
+    expected = sign_class_list(secret, user.id, school_id, payload.filename, payload.content)
+    if not hmac.compare_digest(expected, payload.signature):
+        raise ValidationFailed({"file": "class_list_signature_invalid"})
+    try:
+        data = zlib.decompress(base64.b64decode(payload.content, validate=True))
+    except (ValueError, zlib.error):
+        raise ValidationFailed({"file": "class_list_signature_invalid"}) from None
+    return data, class_import.read_sheet(data)
+
+
+def mapping_step(user: CurrentUser, secret: str, payload: ClassListPayload, raw: dict[str, str]) -> tuple[ClassListStep, dict[str, str], bytes]:
+    """The file again with the mapping the admin chose, the mapping's errors by field, and the file."""
+    data, sheet = _payload(user, secret, payload)
+    mapping, errors = class_import.check_mapping(raw, len(sheet.header))
+    return _step(user, secret, payload.filename, data, sheet, mapping), errors, data
+
+
+async def _known(school_id: int, rows: list[class_import.ListRow]) -> class_import.Known:
+    """Everything the rows can match, in at most six queries whatever the number of rows: the
+    school's classes, all companies (their names are folded in Python), the apprentices of the named
+    companies born on the file's dates, their contracts and placements, and the file's e-mail
+    addresses that have an account."""
+    usable = [r for r in rows if not r.problem]
+    classes = await SchoolClass.select(SchoolClass.id, SchoolClass.name).where(SchoolClass.school == school_id)
+    wanted = {class_import.company_key(r.company) for r in usable}
+    companies: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for company in await Company.select(Company.id, Company.name).order_by(Company.id):
+        key = class_import.company_key(company["name"])
+        if key in wanted:
+            companies[key].append((company["id"], company["name"]))
+    company_ids = [company_id for found in companies.values() for company_id, _ in found]
+    dates = sorted({r.birth_date for r in usable})
+    apprentices = []
+    if company_ids and dates:
+        apprentices = await User.select(User.id, User.display_name, User.email, User.birth_date, User.company, User.is_active).where(
+            User.role == Role.apprentice.value, User.company.is_in(company_ids), User.birth_date.is_in(dates)
+        )
+    apprentice_ids = [a["id"] for a in apprentices]
+    contracts, placements = [], []
+    if apprentice_ids:
+        contracts = await Contract.select(
+            Contract.id,
+            Contract.apprentice,
+            Contract.company,
+            Contract.school,
+            Contract.school_class,
+            Contract.school_class.name.as_alias("class_name"),
+            Contract.start_date,
+            Contract.end_date,
+        ).where(Contract.apprentice.is_in(apprentice_ids))
+        placements = await ClassPlacement.select(
+            ClassPlacement.apprentice, ClassPlacement.school_class, ClassPlacement.school_class.school.as_alias("school")
+        ).where(ClassPlacement.apprentice.is_in(apprentice_ids))
+    emails = sorted({r.email for r in usable if r.email})
+    taken = await User.select(User.email).where(User.email.is_in(emails)) if emails else []
+    return class_import.Known(
+        classes={class_import.class_key(c["name"]): (c["id"], c["name"]) for c in classes},
+        companies=dict(companies),
+        apprentices=[
+            class_import.Apprentice(a["id"], a["display_name"], a["email"], a["birth_date"], a["company"], a["is_active"]) for a in apprentices
+        ],
+        contracts=[
+            class_import.ContractInfo(
+                c["id"], c["apprentice"], c["company"], c["school"], c["school_class"], c["class_name"] or "", c["start_date"], c["end_date"]
+            )
+            for c in contracts
+        ],
+        placements={p["apprentice"]: class_import.Placement(p["apprentice"], p["school_class"], p["school"]) for p in placements},
+        taken_emails=frozenset(t["email"] for t in taken),
+    )
+
+
+async def _decide(step: ClassListStep, data: bytes, school_id: int) -> ClassListPreview:
+    today = today_berlin()
+    rows = class_import.read_rows(class_import.read_sheet(data), step.mapping, today)
+    outcomes = class_import.decide(rows, await _known(school_id, rows), school_id, today)
+    unknown = sorted({o.params["value"] for o in outcomes if o.code == "class_list_unknown_class"}, key=str.casefold)
+    return ClassListPreview(
+        step=step,
+        outcomes=outcomes,
+        counts={action: sum(o.action == action for o in outcomes) for action in class_import.ACTIONS},
+        unknown_classes=unknown,
+        fingerprint=class_import.fingerprint(outcomes),
+    )
+
+
+async def preview_class_list(user: CurrentUser, secret: str, payload: ClassListPayload, raw: dict[str, str]) -> ClassListPreview:
+    """Step 3: what "Übernehmen" would do with every row; nothing is stored. ValidationFailed with
+    the mapping's errors by field when a column is missing or chosen twice."""
+    step, errors, data = mapping_step(user, secret, payload, raw)
+    if errors:
+        raise ValidationFailed(errors)
+    return await _decide(step, data, _school_of(user))
+
+
+async def import_class_list(settings: Settings, user: CurrentUser, payload: ClassListPayload, raw: dict[str, str], promised: str) -> int:
+    """Step 4: do what the preview showed, in the caller's one transaction, and keep the report;
+    returns the report's id. Decides again on the same bytes first and writes nothing if any row
+    would now end differently (PreviewOutdated); rows that are done already count as unchanged."""
+    school_id = _school_admin_school(user)
+    step, errors, data = mapping_step(user, settings.secret_key, payload, raw)
+    if errors:
+        raise ValidationFailed(errors)
+    if School._meta.db.engine_type == "postgres":
+        # Two clicks on "Übernehmen" at once: the second waits here, then finds everything done.
+        await School.select(School.id).where(School.id == school_id).lock_rows("UPDATE")
+    preview = await _decide(step, data, school_id)
+    outcomes = preview.outcomes
+    changed = class_import.changed_since(promised, outcomes)
+    if changed:
+        raise PreviewOutdated(preview, changed)
+    now = utcnow()
+    report = msgspec.json.encode(outcomes).decode()
+    counts = preview.counts
+    rows = await ClassImport.insert(
+        ClassImport(
+            school=school_id,
+            imported_by=user.id,
+            filename=payload.filename,
+            report=report,
+            created_at=now,
+            **{action: counts[action] for action in class_import.ACTIONS},
+        )
+    ).returning(ClassImport.id)
+    import_id = rows[0]["id"]
+    by_class: dict[int, list[int]] = defaultdict(list)
+    for o in outcomes:
+        if o.action == class_import.MATCHED:
+            by_class[o.class_id].append(o.contract_id)
+    # One statement per class (a file names a handful), not per row.
+    for class_id, contract_ids in by_class.items():
+        await Contract.update({Contract.school_class: class_id, Contract.updated_at: now}).where(
+            Contract.id.is_in(contract_ids), Contract.school == school_id
+        )
+    placements = {o.apprentice_id: o.class_id for o in outcomes if o.action == class_import.PLACED}
+    settled = [o.apprentice_id for o in outcomes if o.action in (class_import.MATCHED, class_import.PLACED)]
+    if settled:
+        # A placement of this school that a contract now fulfils, or that moves to another class.
+        await ClassPlacement.delete().where(ClassPlacement.apprentice.is_in(settled))
+    invited = [o for o in outcomes if o.action == class_import.INVITED]
+    if invited:
+        placements.update(await _invite(settings, user, invited))
+    if placements:
+        await ClassPlacement.insert(
+            *(ClassPlacement(apprentice=a, school_class=c, class_import=import_id, created_at=now) for a, c in placements.items())
+        )
+    return import_id
+
+
+async def _invite(settings: Settings, user: CurrentUser, invited: list[class_import.Outcome]) -> dict[int, int]:
+    """Accounts and invitation mails for the new apprentices (in their companies); apprentice → class."""
+    created = await accounts.prepare_accounts(
+        settings,
+        user.id,
+        [
+            accounts.NewAccount(
+                email=o.email, display_name=o.name, role=Role.apprentice, company_id=o.company_id, birth_date=o.birth_date
+            )
+            for o in invited
+        ],
+    )
+    await queue_mails(
+        [
+            Mail(
+                o.email,
+                "class_invitation",
+                company_id=o.company_id,
+                school_id=user.school_id,
+                context={
+                    "display_name": o.name,
+                    "school": user.school_name or "",
+                    "class_name": o.params["class"],
+                    "company": o.params["company"],
+                    "link": created[o.email][1],
+                    "days": settings.invitation_days,
+                },
+            )
+            for o in invited
+        ]
+    )
+    return {created[o.email][0]: o.class_id for o in invited}
+
+
+def _import_row(row: dict) -> ClassImportRow:
+    return ClassImportRow(
+        id=row["id"],
+        filename=row["filename"],
+        imported_by=row["imported_by_name"] or "",
+        created_at=row["created_at"],
+        counts={action: row[action] for action in class_import.ACTIONS},
+    )
+
+
+_IMPORT_COLUMNS = (
+    ClassImport.id,
+    ClassImport.filename,
+    ClassImport.imported_by.display_name.as_alias("imported_by_name"),
+    ClassImport.created_at,
+    *(getattr(ClassImport, action) for action in class_import.ACTIONS),
+)
+
+
+async def class_imports(user: CurrentUser, limit: int = 20) -> list[ClassImportRow]:
+    """The school's latest imports, newest first."""
+    rows = await ClassImport.select(*_IMPORT_COLUMNS).where(ClassImport.school == _school_admin_school(user)).order_by(
+        ClassImport.created_at, ascending=False
+    ).order_by(ClassImport.id, ascending=False).limit(limit)
+    return [_import_row(r) for r in rows]
+
+
+async def class_import_report(user: CurrentUser, import_id: int) -> ClassImportReport:
+    rows = await ClassImport.select(*_IMPORT_COLUMNS, ClassImport.report).where(
+        ClassImport.id == import_id, ClassImport.school == _school_admin_school(user)
+    )
+    if not rows:
+        raise NotFound()
+    return ClassImportReport(summary=_import_row(rows[0]), outcomes=msgspec.json.decode(rows[0]["report"], type=list[class_import.Outcome]))
+
+
+async def class_placements(user: CurrentUser, class_id: int) -> list[PlacementRow]:
+    """Who is placed in the class but has no contract naming the school yet."""
+    await school_class(user, class_id)
+    rows = await ClassPlacement.select(
+        ClassPlacement.apprentice.display_name.as_alias("apprentice_name"),
+        ClassPlacement.apprentice.company.name.as_alias("company_name"),
+        ClassPlacement.apprentice.is_active.as_alias("active"),
+    ).where(ClassPlacement.school_class == class_id).order_by(ClassPlacement.apprentice.display_name)
+    return [PlacementRow(r["apprentice_name"], r["company_name"] or "", not r["active"]) for r in rows]
+
+
+async def settle_placement(contract_id: int, apprentice_id: int, school_id: int | None) -> None:
+    """A contract saved with a school where its apprentice is placed gets that class (unless it has
+    one), and the placement is done. Called by contracts.service.save_contract."""
+    if school_id is None:
+        return
+    placement = await ClassPlacement.select(ClassPlacement.id, ClassPlacement.school_class).where(
+        ClassPlacement.apprentice == apprentice_id, ClassPlacement.school_class.school == school_id
+    ).first()
+    if placement is None:
+        return
+    await Contract.update({Contract.school_class: placement["school_class"]}).where(
+        Contract.id == contract_id, Contract.school == school_id, Contract.school_class.is_null()
+    )
+    await ClassPlacement.delete().where(ClassPlacement.id == placement["id"])
