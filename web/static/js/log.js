@@ -110,8 +110,10 @@
       const target = document.getElementById(textarea.dataset.suggest);
       if (!target) return;
       if (words.length < 3) { target.textContent = ""; return; }
+      if (navigator.onLine === false) return; // suggestions come from the server
+      // htmx.ajax rejects (with nothing) when the request fails: no suggestions then, no error.
       htmx.ajax("GET", "/log/suggestions?text=" + encodeURIComponent(words) + "&ziel=" + encodeURIComponent(textarea.id),
-        { target: target, swap: "innerHTML" });
+        { target: target, swap: "innerHTML" }).catch(function () {});
     }, 300);
   });
 
@@ -341,7 +343,7 @@
           containerFor(done.item).append(card(done.item, "sent"));
         }
       });
-    });
+    }).catch(function () { /* the page is going away, or no IndexedDB: nothing to show */ });
   }
 
   // After new entries were sent, show them as real entries, unless someone is typing right now.
@@ -354,7 +356,7 @@
     // The whole page (as a boosted request gets it), of which only <main> is swapped in.
     htmx.ajax("GET", window.location.pathname + window.location.search, {
       target: "#main", select: "#main", swap: "outerHTML", headers: { "HX-Boosted": "true" },
-    });
+    }).catch(function () { /* offline again: the page stays as it is */ });
   }
 
   document.addEventListener("leokop:outbox", function (event) {
@@ -522,7 +524,7 @@
     return drafts().all().then(function (stored) {
       let restored = 0;
       stored.forEach(function (draft) {
-        if (draft.owner !== owner) { drafts().remove(draft.key); return; }
+        if (draft.owner !== owner) { drafts().remove(draft.key).catch(function () {}); return; }
         const form = forms.find(function (candidate) { return draftKey(candidate) === draft.key; });
         // Typed into already, or the page shows that very text (a refused entry): leave it.
         if (!form || draftFields(form) || DRAFT_FIELDS.every(function (name) {

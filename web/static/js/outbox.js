@@ -44,7 +44,8 @@
         // write made as the page goes away (pagehide) is not lost with the page.
         if (tx.commit) tx.commit();
         tx.oncomplete = function () { resolve(request ? request.result : undefined); };
-        tx.onerror = tx.onabort = function () { reject(tx.error); };
+        // A transaction the closing page aborts has no error object: reject with a real one.
+        tx.onerror = tx.onabort = function () { reject(tx.error || new Error("IndexedDB: transaction aborted")); };
       });
     });
   }
