@@ -499,7 +499,8 @@ async def profile_bulk(engine, counter: SqlCounter, trainer) -> None:
                 print("   " + text.replace(sysconfig.get_paths()["purelib"] + "/", "").replace(str(ROOT) + "/", "")[:190])
 
 
-async def service(postgres_admin: str | None) -> None:
+async def service(postgres_admin: str | None, figures=None) -> None:
+    """`figures(engine, database name)` (default: signing's) on a fresh, migrated database."""
     workdir = Path(tempfile.mkdtemp(prefix="leokop-bench-signing-"))
     env = {key: value for key, value in os.environ.items() if key != "LEOKOP_DATABASE_URL"}
     env["LEOKOP_VAR_DIR"] = str(workdir / "var")
@@ -536,7 +537,7 @@ async def service(postgres_admin: str | None) -> None:
                 import sqlite3
 
                 name = f"SQLite {sqlite3.sqlite_version}, {settings.sqlite_path}"
-            await service_figures(engine, name)
+            await (figures or service_figures)(engine, name)
         finally:
             await close_engine(engine)
     finally:

@@ -444,7 +444,9 @@ def decide(rows: list[ListRow], known: Known, school_id: int, today: dt.date) ->
     for contract in sorted(known.contracts, key=lambda c: c.start_date):
         if contract.end_date >= today:  # an ended contract is no longer the school's business
             contracts_of[contract.apprentice_id].append(contract)
-    keyed = [(a, fold(a.name)) for a in known.apprentices]
+    born_on: dict[dt.date | None, list[tuple[Apprentice, str]]] = defaultdict(list)  # a row looks only at its birth date
+    for apprentice in known.apprentices:
+        born_on[apprentice.birth_date].append((apprentice, fold(apprentice.name)))
     claimed: dict[int, int] = {}  # apprentice id → the row that acts on them
     invited_emails: dict[str, int] = {}
     outcomes = []
@@ -467,9 +469,7 @@ def decide(rows: list[ListRow], known: Known, school_id: int, today: dt.date) ->
         company_ids = {company_id for company_id, _ in companies}
         keys = name_keys(row.first_name, row.last_name)
         people = [
-            a
-            for a, key in keyed
-            if a.company_id in company_ids and a.birth_date == row.birth_date and (key in keys or (row.email and a.email == row.email))
+            a for a, key in born_on[row.birth_date] if a.company_id in company_ids and (key in keys or (row.email and a.email == row.email))
         ]
         ids = {"class_id": class_id}
         if len(people) > 1:
