@@ -167,7 +167,7 @@ async def _seed_log(users: dict[str, int]) -> None:
             info = next(d for d in week.days if d.date == day)
             if info.holiday_name or not info.in_contract:
                 continue
-            school = offset == 1
+            school = info.status == "school"  # as the class's calendar proposes (FIA25a: Tuesday, Thursday)
             await logbook.set_day_status(apprentice, contract_id, monday, day, "school" if school else "company", "")
             for category, text, duration in DEMO_SCHOOL_DAY if school else DEMO_DAY:
                 await logbook.add_entry(apprentice, contract_id, monday, day, category, text, duration)
