@@ -14,9 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from leokop.accounts.service import load_user
 from leokop.accounts.tables import Invitation, User
 from leokop.contracts.tables import Contract
 from leokop.notifications.tables import MailMessage
+from leokop.organisations import service
 from leokop.organisations.tables import ClassImport, ClassPlacement, Company, School, SchoolClass
 from leokop.timeutil import utcnow
 from tests.helpers import APPRENTICE, COMPANY_ADMIN, SCHOOL_ADMIN, SMALL_APPRENTICE, TEACHER, TRAINER, field_error, login, post
@@ -214,6 +216,13 @@ def test_files_that_are_no_class_list_are_refused_on_the_upload_page(admin, run,
     assert response.status_code == 422
     assert expected in html.unescape(response.text)
     assert "Klassenliste importieren" in response.text
+
+
+def test_a_file_name_with_control_characters_is_cleaned(app, run):
+    """Browsers escape them; a hand-made request may not (and PostgreSQL refuses NUL in text)."""
+    school_admin = run(load_user, run(User.select(User.id).where(User.email == SCHOOL_ADMIN).first)["id"])
+    step = service.upload_class_list(school_admin, app.state.settings.secret_key, "klassen\x00liste\n.csv", SAMPLE.read_bytes())
+    assert step.filename == "klassenliste.csv"
 
 
 def test_a_missing_upload_is_refused(admin):

@@ -264,7 +264,9 @@ def upload_class_list(user: CurrentUser, secret: str, filename: str, data: bytes
     """Step 1 → 2: read the uploaded file and guess which column holds what."""
     _school_admin_school(user)
     sheet = class_import.read_sheet(data)
-    return _step(user, secret, filename[:200], data, sheet, class_import.guess_mapping(sheet.header))
+    # Control characters never belong in a name (PostgreSQL refuses NUL in text).
+    filename = "".join(c for c in filename if c.isprintable())[:200]
+    return _step(user, secret, filename, data, sheet, class_import.guess_mapping(sheet.header))
 
 
 def _payload(user: CurrentUser, secret: str, payload: ClassListPayload) -> tuple[bytes, class_import.Sheet]:
