@@ -18,7 +18,9 @@ from litestar.static_files import create_static_files_router
 
 from leokop.absences.routes import ROUTES as ABSENCE_ROUTES
 from leokop.accounts.routes import ROUTES as ACCOUNT_ROUTES
+from leokop.contacts.routes import ROUTES as CONTACT_ROUTES
 from leokop.contracts.routes import ROUTES as CONTRACT_ROUTES
+from leokop.conversations.routes import ROUTES as CONVERSATION_ROUTES
 from leokop.dashboard.routes import ROUTES as DASHBOARD_ROUTES
 from leokop.db import bind_tables, close_engine, create_engine, open_engine
 from leokop.health import healthz
@@ -126,6 +128,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *SCHOOL_CALENDAR_ROUTES,
             *ABSENCE_ROUTES,
             *LESSON_TOPIC_ROUTES,
+            *CONVERSATION_ROUTES,
+            *CONTACT_ROUTES,
             *NOTIFICATION_ROUTES,
             *PWA_ROUTES,
             healthz,

@@ -127,10 +127,12 @@ async def seed_demo(password_hash: str | None = None, with_log: bool = False) ->
     for teacher, class_name in CLASS_TEACHERS:
         await ClassTeacher.insert(ClassTeacher(school_class=classes[class_name], teacher=users[teacher], created_at=now))
     await _seed_school_calendar(classes, users)
+    await _seed_contacts(users)
     if with_log:
         await _seed_log(users)
         await _seed_topics(users)
         await _seed_absences(users)
+        await _seed_conversations(users)
     return True
 
 
@@ -227,6 +229,52 @@ async def _seed_absences(users: dict[str, int]) -> None:
     absence_id = await absences.record(teacher, contract_id, AbsenceIn(date=earlier))
     await absences.respond(trainer, absence_id, 1, "sick", "Krankmeldung liegt uns vor.", True)
     await absences.decide(teacher, absence_id, 2, "excused", "Attest liegt vor.")
+
+
+# How people are reached (K6): the chambers' training advisers, the school's office, the teachers'
+# part in their classes, and phone numbers of the trainers (all invented).
+CHAMBERS = {
+    "Rhein-Main Maschinenbau AG": ("IHK Frankfurt am Main", "Katrin Vogel", "katrin.vogel@ihk-ffm.example", "069 123456-21"),
+    "Elektro Becker GmbH": ("Handwerkskammer Wiesbaden", "Stefan Brandt", "stefan.brandt@hwk-wi.example", "0611 123456-30"),
+}
+SCHOOL_OFFICE = ("sekretariat@bs-main.example", "069 123456-0")
+CLASS_LEADS = {"thomas.berg@bs-main.example": "LF 5, LF 6, Politik und Wirtschaft", "julia.krueger@bs-main.example": "LF 3, LF 4, Deutsch"}
+PHONES = {"markus.weber@rmm.example": "069 123456-410", "jonas.becker@elektro-becker.example": "0641 123456-1"}
+
+
+async def _seed_contacts(users: dict[str, int]) -> None:
+    for company, (chamber, adviser, email, phone) in CHAMBERS.items():
+        await Company.update(
+            {Company.chamber_name: chamber, Company.chamber_adviser_name: adviser, Company.chamber_adviser_email: email, Company.chamber_adviser_phone: phone}
+        ).where(Company.name == company)
+    await School.update({School.office_email: SCHOOL_OFFICE[0], School.office_phone: SCHOOL_OFFICE[1]}).where(School.name == "Berufliche Schule am Main")
+    for teacher, subjects in CLASS_LEADS.items():
+        await ClassTeacher.update({ClassTeacher.is_class_lead: True, ClassTeacher.subjects: subjects}).where(ClassTeacher.teacher == users[teacher])
+    for email, phone in PHONES.items():
+        await User.update({User.phone: phone}).where(User.id == users[email])
+
+
+# Finn's two conversations: (author, kind, text), oldest first.
+DEMO_MESSAGES = [
+    ("markus.weber@rmm.example", "with_apprentice", "Guten Morgen Finn, guten Morgen Herr Dr. Berg – ab nächster Woche ist Finn im Team Datenbanken. Gibt es in LF 5 gerade ein Projekt, an das wir anknüpfen können?"),
+    ("thomas.berg@bs-main.example", "with_apprentice", "Gern: Wir entwerfen in LF 5 gerade eine Datenbank für eine Ausleihe, erst das ER-Modell, dann SQL. Ein Beispiel aus dem Betrieb wäre ideal."),
+    ("finn.schneider@rmm.example", "with_apprentice", "Ich könnte die Werkzeugausleihe aus der Werkstatt nehmen. Darf ich dafür unsere echten Tabellen zeigen?"),
+    ("markus.weber@rmm.example", "with_apprentice", "Ja, die Struktur schon – aber ohne Namen von Kolleginnen und Kollegen."),
+    ("markus.weber@rmm.example", "staff", "Herr Dr. Berg, Finn war am Dienstag krank, die Arbeitsunfähigkeitsbescheinigung liegt uns vor. Brauchen Sie eine Kopie?"),
+    ("thomas.berg@bs-main.example", "staff", "Danke, Ihre Rückmeldung genügt mir – ich trage die Entschuldigung ein."),
+]
+
+
+async def _seed_conversations(users: dict[str, int]) -> None:
+    """Finn's conversation with his trainer and class teacher, and theirs without him, written
+    through the service (read markers and notifications are the real ones)."""
+    from leokop.accounts.service import load_user
+    from leokop.conversations import service as conversations
+
+    contract_id = (await Contract.select(Contract.id).where(Contract.apprentice == users["finn.schneider@rmm.example"]).first())["id"]
+    for author, kind, text in DEMO_MESSAGES:
+        # No attachments here, so no upload folder ("").
+        await conversations.post_message(await load_user(users[author]), "", contract_id, kind, text)
 
 
 async def _seed_school_calendar(classes: dict[str, int], users: dict[str, int]) -> None:

@@ -148,6 +148,9 @@ MESSAGES: dict[str, str] = {
     "class_list_already_placed": "Bereits für {class} vorgemerkt.",
     "class_list_already_invited": "Bereits eingeladen und für {class} vorgemerkt.",
     "class_list_invited": "Einladung per E-Mail; Konto bei {company}, für {class} vorgemerkt, bis der Betrieb den Ausbildungsvertrag anlegt.",
+    # Messages and contacts
+    "message_empty": "Bitte eine Nachricht schreiben oder eine Datei anhängen.",
+    "invalid_phone": "Bitte eine Telefonnummer aus Ziffern angeben (auch +, /, -, Klammern und Leerzeichen sind möglich).",
     # Push notifications
     "push_endpoint_refused": "Dieser Browser meldet einen Push-Dienst, an den leokop nicht sendet. Bitte einen aktuellen Browser (Chrome, Edge, Firefox, Safari) verwenden.",
     "push_endpoint_unreachable": "Der Push-Dienst dieses Browsers ist gerade nicht erreichbar. Bitte später noch einmal einschalten.",

@@ -22,6 +22,8 @@ PUBLIC = "public"
 R = Role
 ALL_ROLES = tuple(Role)
 STAFF_OF_COMPANY = (R.company_admin, R.trainer)
+# Who can be in an apprentice's circle and take part in its conversations (contacts.circle).
+MESSAGE_ROLES = (R.company_admin, R.trainer, R.instructor, R.apprentice, R.teacher)
 
 # action → {role: rule}; a role that is not listed is denied.
 POLICY: dict[str, dict[Role, Rule]] = {
@@ -106,6 +108,11 @@ POLICY: dict[str, dict[Role, Rule]] = {
     },
     "plan.manage": {R.company_admin: Rule.allow, R.trainer: Rule.allow},
     "calendar_feed.manage": {role: Rule.allow for role in ALL_ROLES},
+    # Messages and contacts (K6, K7). Object level (contacts.circle): only the apprentice's circle,
+    # teachers by class without the reading consent; guardians see the contacts but write no messages.
+    "messages.view": {role: Rule.allow for role in MESSAGE_ROLES},
+    "messages.write": {role: Rule.allow for role in MESSAGE_ROLES},
+    "contacts.view": {role: Rule.allow for role in (*MESSAGE_ROLES, R.guardian)},
     "outbox.view": {
         R.admin: Rule.allow,
         R.company_admin: Rule.allow,

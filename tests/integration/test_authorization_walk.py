@@ -17,6 +17,7 @@ from leokop.absences.tables import Absence
 from leokop.accounts.schemas import CurrentUser, Role
 from leokop.accounts.tables import User
 from leokop.contracts.tables import Contract
+from leokop.conversations.tables import Conversation, Message, MessageAttachment
 from leokop.organisations.tables import ClassImport, School, SchoolClass
 from leokop.school_calendar.tables import PlanItem, SchoolPeriod
 from leokop.timeutil import utcnow
@@ -81,6 +82,15 @@ def _request(client, method: str, url: str):
     return client.request(method, url, json={}, headers={"X-CSRFToken": csrf_token(client)}, follow_redirects=False)
 
 
+def _message_ids(run, contract_id: int) -> dict[str, object]:
+    """Messages: Finn's conversation with one message and an attachment (its file is not on disk)."""
+    now = utcnow()
+    conversation = run(Conversation.insert(Conversation(contract=contract_id, kind="with_apprentice", last_message_at=now, created_at=now)).returning(Conversation.id))[0]["id"]
+    message = run(Message.insert(Message(conversation=conversation, author_name="Markus Weber", body="Hallo", created_at=now)).returning(Message.id))[0]["id"]
+    attachment = run(MessageAttachment.insert(MessageAttachment(message=message, filename="a.pdf", content_type="application/pdf", size=1, sha256="0" * 64, created_at=now)).returning(MessageAttachment.id))[0]["id"]
+    return {"conversation_id": conversation, "message_attachment_id": attachment, "audience": "mit-azubi"}
+
+
 def _own_ids(run) -> dict[str, object]:
     finn = run(Contract.select(Contract.id).where(Contract.apprentice.email == APPRENTICE).first)
     fia = run(SchoolClass.select(SchoolClass.id).where(SchoolClass.name == "FIA25a").first)
@@ -97,7 +107,7 @@ def _own_ids(run) -> dict[str, object]:
             "absence_id": absence["id"], "import_id": class_import["id"],
             "monday": "2026-11-23", "day": "2026-11-24", "entry_id": 999999, "phrase_id": 999999, "attachment_id": 999999,
             "template_id": 999999, "substitution_id": 999999, "notification_id": 999999, "subscription_id": 999999,
-            "topic_id": 999999}
+            "topic_id": 999999, **_message_ids(run, finn["id"])}
 
 
 def _expected_allowed(role_key: str, action: str) -> bool:
@@ -256,4 +266,19 @@ NEVER_ALLOWED_ABSENCES = {
 @pytest.mark.parametrize("role_key", sorted(NEVER_ALLOWED_ABSENCES))
 def test_policy_never_allows_absence_actions_a_role_must_not_do(role_key):
     for action in NEVER_ALLOWED_ABSENCES[role_key]:
+        assert not _expected_allowed(role_key, action), f"{role_key} may {action}"
+
+
+# Messages and contacts: only the apprentice's circle; guardians read contacts but write nothing;
+# the school's administration and the operator are outside every circle.
+NEVER_ALLOWED_MESSAGES = {
+    "guardian": ("messages.view", "messages.write"),
+    "school_admin": ("messages.view", "messages.write", "contacts.view"),
+    "admin": ("messages.view", "messages.write", "contacts.view"),
+}
+
+
+@pytest.mark.parametrize("role_key", sorted(NEVER_ALLOWED_MESSAGES))
+def test_policy_never_allows_message_actions_a_role_must_not_do(role_key):
+    for action in NEVER_ALLOWED_MESSAGES[role_key]:
         assert not _expected_allowed(role_key, action), f"{role_key} may {action}"

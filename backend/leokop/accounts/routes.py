@@ -20,13 +20,14 @@ from leokop.accounts.schemas import (
     PasswordChangeForm,
     PasswordResetForm,
     PasswordResetRequestForm,
+    PhoneForm,
 )
 from leokop.errors import ValidationFailed
 from leokop.notifications.service import forget_device_at_logout
 from leokop.policy import PUBLIC
 from leokop.settings import Settings
 from leokop.web.guards import user_may
-from leokop.web.forms import errors_from, parse_form
+from leokop.web.forms import errors_from, parse_form, submit_form
 from leokop.web.middleware import client_address, session_cookie_name
 from leokop.web.pages import redirect, render
 
@@ -123,13 +124,18 @@ async def logout(request: Request) -> Response:
 
 
 async def _account_page(request: Request, status_code: int = 200, **context: Any) -> Response:
-    tokens = await service.api_tokens_of(_user(request))
+    user = _user(request)
+    tokens = await service.api_tokens_of(user)
+    # The phone field shows the stored number unless this answer is to its own form.
+    context["values"] = {"phone": await service.phone_of(user.id), **context.get("values", {})}
     return render(request, "accounts/account.html", status_code=status_code, tokens=tokens, **context)
 
 
 @get("/account", opt={"action": "account.manage"}, include_in_schema=False)
 async def account_page(request: Request) -> Response:
-    return await _account_page(request, saved=request.query_params.get("gespeichert") == "1")
+    return await _account_page(
+        request, saved=request.query_params.get("gespeichert") == "1", phone_saved=request.query_params.get("telefon") == "1"
+    )
 
 
 @post("/account/password", opt={"action": "account.manage"}, include_in_schema=False)
@@ -147,6 +153,14 @@ async def change_password(request: Request) -> Response:
             return await _account_page(request, status_code=422, errors=errors_from(failure))
         return _with_session(request, redirect(request, "/account?gespeichert=1"), token)
     return await _account_page(request, status_code=422, errors=parsed.errors)
+
+
+@post("/account/phone", opt={"action": "account.manage"}, include_in_schema=False)
+async def change_phone(request: Request) -> Response:
+    parsed = await submit_form(PhoneForm, await request.form(), lambda data: service.set_phone(_user(request), data.phone))
+    if parsed.ok:
+        return redirect(request, "/account?telefon=1#telefon")
+    return await _account_page(request, status_code=422, errors=parsed.errors, values=parsed.values)
 
 
 @post("/account/tokens", opt={"action": "account.manage"}, include_in_schema=False)
@@ -313,6 +327,7 @@ ROUTES = [
     login,
     logout,
     account_page,
+    change_phone,
     change_password,
     create_api_token,
     revoke_api_token,

@@ -44,6 +44,7 @@ class CurrentUser(msgspec.Struct, frozen=True):
     school_name: str | None
     session_id: int | None = None  # None when signed in with an API token
     unread: int = 0  # unread in-app notifications (counted in the session look-up, no extra query)
+    unread_conversations: int = 0  # conversations with unread messages (likewise)
 
 
 class LoginForm(msgspec.Struct):
@@ -76,6 +77,10 @@ class AcceptInvitationForm(msgspec.Struct):
     display_name: DisplayName
     new_password: Password
     new_password_repeat: Password
+
+
+class PhoneForm(msgspec.Struct):
+    phone: Annotated[str, Meta(max_length=40)] = ""
 
 
 class ApiTokenForm(msgspec.Struct):

@@ -31,7 +31,7 @@ from leokop.messages import message
 from leokop.signing import service as signing
 from leokop.timeutil import today_berlin
 from leokop.web.forms import errors_from, parse_form
-from leokop.web.pages import format_minutes, redirect, render
+from leokop.web.pages import file_response, format_minutes, redirect, render
 
 WEEK = "/contracts/{contract_id:int}/log/{monday:date}"
 
@@ -308,27 +308,11 @@ async def upload(request: Request, contract_id: FromPath[int], monday: FromPath[
     return redirect(request, week_url(contract_id, monday, "attachments"))
 
 
-def _file_response(path, content_type: str, disposition: str) -> Response:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise NotFound() from None
-    return Response(
-        data,
-        media_type=content_type,
-        headers={
-            "Content-Disposition": disposition,
-            # Even if a file were misread as HTML, it could run nothing.
-            "Content-Security-Policy": "default-src 'none'; sandbox",
-        },
-    )
-
-
 @get(WEEK + "/attachments/{attachment_id:int}", opt={"action": "log.view", "no_compression": True}, include_in_schema=False)
 async def download(request: Request, contract_id: FromPath[int], monday: FromPath[dt.date], attachment_id: FromPath[int]) -> Response:
     found = await service.attachment_file(_user(request), contract_id, monday, attachment_id)
     path = files.path_for(request.app.state.settings.var_dir, found["sha256"])
-    return _file_response(path, found["content_type"], f'attachment; filename="{found["filename"]}"')
+    return file_response(path, found["content_type"], f'attachment; filename="{found["filename"]}"')
 
 
 @get(WEEK + "/attachments/{attachment_id:int}/thumbnail", opt={"action": "log.view", "no_compression": True}, include_in_schema=False)
@@ -337,7 +321,7 @@ async def thumbnail(request: Request, contract_id: FromPath[int], monday: FromPa
     if not found["has_thumbnail"]:
         raise NotFound()
     path = files.path_for(request.app.state.settings.var_dir, found["sha256"], thumbnail=True)
-    return _file_response(path, "image/webp", "inline")
+    return file_response(path, "image/webp", "inline")
 
 
 @post(WEEK + "/attachments/{attachment_id:int}/delete", opt={"action": "log.write"}, include_in_schema=False)

@@ -269,11 +269,11 @@ async def mark_read(user_id: int, notification_id: int | None = None) -> None:
 
 # The kinds a role can receive as push, in the order of the settings page (labels: the template).
 PUSH_KINDS_BY_ROLE: dict[Role, tuple[str, ...]] = {
-    Role.apprentice: ("friday_reminder", "week_returned", "week_approved", "week_reopened", "topics_published", "absence_decided"),
-    Role.company_admin: ("review_digest", "absence_recorded"),
-    Role.trainer: ("review_digest", "absence_recorded"),
-    Role.instructor: ("review_digest", "absence_recorded"),
-    Role.teacher: ("class_digest", "absence_reply"),
+    Role.apprentice: ("friday_reminder", "week_returned", "week_approved", "week_reopened", "topics_published", "absence_decided", "message"),
+    Role.company_admin: ("review_digest", "absence_recorded", "message"),
+    Role.trainer: ("review_digest", "absence_recorded", "message"),
+    Role.instructor: ("review_digest", "absence_recorded", "message"),
+    Role.teacher: ("class_digest", "absence_reply", "message"),
     Role.guardian: ("absence_decided",),
 }
 REMINDER_KINDS = frozenset({"friday_reminder", "review_digest", "class_digest"})

@@ -3,6 +3,7 @@ classes, and the import of class lists (upload, column mapping, preview, "Übern
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -16,13 +17,15 @@ from leokop.signing import service as signing
 from leokop.organisations.schemas import (
     STATES,
     AssignForm,
+    ClassTeacherForm,
     ClassListPayload,
     CompanyForm,
     NewCompanyForm,
     NewSchoolForm,
+    SchoolOfficeForm,
     SchoolClassForm,
 )
-from leokop.web.forms import errors_from, parse_form
+from leokop.web.forms import errors_from, parse_form, submit_form
 from leokop.web.pages import redirect, render
 
 
@@ -88,29 +91,31 @@ async def company_page(request: Request) -> Response:
 
 @post("/company", opt={"action": "company.manage"}, include_in_schema=False)
 async def update_company(request: Request) -> Response:
-    parsed = parse_form(CompanyForm, await request.form())
-    if not parsed.ok:
-        return render(request, "organisations/company.html", status_code=422, errors=parsed.errors, values=parsed.values, states=STATES, saved=False)
-    await service.update_company(request.scope["user"], parsed.data)
-    return redirect(request, "/company?gespeichert=1")
+    parsed = await submit_form(CompanyForm, await request.form(), partial(service.update_company, request.scope["user"]))
+    if parsed.ok:
+        return redirect(request, "/company?gespeichert=1")
+    return render(request, "organisations/company.html", status_code=422, errors=parsed.errors, values=parsed.values, states=STATES, saved=False)
 
 
 async def _classes_page(request: Request, status_code: int = 200, **context: Any) -> Response:
     user = request.scope["user"]
+    may_manage = user.role is Role.school_admin
+    if may_manage:  # the office's contact form shows what is stored unless it answers itself
+        context["office"] = {**await service.school_office(user), **context.get("office", {})}
     return render(
         request,
         "organisations/classes.html",
         status_code=status_code,
         classes=await service.classes_of(user),
         occupations=await service.occupations_for_choice(),
-        may_manage=user.role is Role.school_admin,
+        may_manage=may_manage,
         **context,
     )
 
 
 @get("/classes", opt={"action": "class.view"}, include_in_schema=False)
 async def classes_page(request: Request) -> Response:
-    return await _classes_page(request)
+    return await _classes_page(request, office_saved=request.query_params.get("sekretariat") == "1")
 
 
 @post("/classes", opt={"action": "school.manage"}, include_in_schema=False)
@@ -176,6 +181,24 @@ async def assign_teacher(request: Request, class_id: FromPath[int]) -> Response:
         await service.assign_teacher(request.scope["user"], class_id, int(teacher) if teacher.isdigit() else 0)
     except ValidationFailed as failure:
         return await _class_page(request, class_id, 422, errors=errors_from(failure), failed="teachers")
+    return redirect(request, f"/classes/{class_id}#lehrkraefte")
+
+
+@post("/school", opt={"action": "school.manage"}, include_in_schema=False)
+async def update_school_office(request: Request) -> Response:
+    parsed = await submit_form(SchoolOfficeForm, await request.form(), partial(service.set_school_office, request.scope["user"]))
+    if parsed.ok:
+        return redirect(request, "/classes?sekretariat=1#sekretariat")
+    return await _classes_page(request, 422, office=parsed.values, office_errors=parsed.errors)
+
+
+@post("/classes/{class_id:int}/teachers/{user_id:int}", opt={"action": "school.manage"}, include_in_schema=False)
+async def update_class_teacher(request: Request, class_id: FromPath[int], user_id: FromPath[int]) -> Response:
+    """Class lead and subjects of one teacher of the class (shown in the apprentices' contacts)."""
+    parsed = parse_form(ClassTeacherForm, await request.form())
+    if not parsed.ok:
+        return await _class_page(request, class_id, 422, teacher_errors={user_id: parsed.errors}, teacher_values={user_id: parsed.values})
+    await service.set_class_teacher(request.scope["user"], class_id, user_id, parsed.data)
     return redirect(request, f"/classes/{class_id}#lehrkraefte")
 
 
@@ -299,6 +322,8 @@ ROUTES = [
     class_import_report,
     assign_teacher,
     remove_teacher,
+    update_class_teacher,
+    update_school_office,
     register_page,
     register_company,
     register_school,

@@ -37,10 +37,34 @@ OrgName = Annotated[str, Meta(min_length=2, max_length=200)]
 City = Annotated[str, Meta(max_length=120)]
 
 
+ContactName = Annotated[str, Meta(max_length=120)]
+ContactEmail = Annotated[str, Meta(max_length=254)]
+ContactPhone = Annotated[str, Meta(max_length=40)]
+
+
 class CompanyForm(msgspec.Struct):
     name: OrgName
     state: StateCode
     city: City = ""
+    # The chamber's training adviser (Ausbildungsberater/in), shown in the apprentices' contacts.
+    chamber_name: ContactName = ""
+    chamber_adviser_name: ContactName = ""
+    chamber_adviser_email: ContactEmail = ""
+    chamber_adviser_phone: ContactPhone = ""
+
+
+class SchoolOfficeForm(msgspec.Struct):
+    """How the school's office (Sekretariat) is reached; shown in the apprentices' contacts."""
+
+    office_email: ContactEmail = ""
+    office_phone: ContactPhone = ""
+
+
+class ClassTeacherForm(msgspec.Struct):
+    """A teacher's part in one class: class lead (Klassenleitung) and subjects."""
+
+    is_class_lead: bool = False
+    subjects: Annotated[str, Meta(max_length=200)] = ""
 
 
 class NewCompanyForm(msgspec.Struct):

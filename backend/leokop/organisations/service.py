@@ -27,6 +27,7 @@ from leokop.organisations.schemas import (
     ClassListPreview,
     ClassListStep,
     ClassMemberRow,
+    ClassTeacherForm,
     ColumnChoice,
     CompanyForm,
     NewCompanyForm,
@@ -35,6 +36,7 @@ from leokop.organisations.schemas import (
     PlacementRow,
     SchoolClassForm,
     SchoolClassRow,
+    SchoolOfficeForm,
 )
 from leokop.organisations.tables import ClassImport, ClassPlacement, ClassTeacher, Company, School, SchoolClass
 from leokop.settings import Settings
@@ -78,17 +80,50 @@ async def register_school(settings: Settings, operator: CurrentUser, form: NewSc
     return link
 
 
+_CHAMBER = (Company.chamber_name, Company.chamber_adviser_name, Company.chamber_adviser_email, Company.chamber_adviser_phone)
+
+
 async def company_profile(user: CurrentUser) -> dict:
-    rows = await Company.select(Company.id, Company.name, Company.state, Company.city).where(Company.id == user.company_id)
+    rows = await Company.select(Company.id, Company.name, Company.state, Company.city, *_CHAMBER).where(Company.id == user.company_id)
     if not rows:
         raise NotFound()
     return rows[0]
 
 
+def _email_and_phone(values: dict[str, str]) -> tuple[str, str]:
+    """An optional e-mail address and phone number of a contact form ({field: typed}, e-mail
+    first), checked and cleaned; both fields' errors at once."""
+    (email_field, email), (phone_field, phone) = values.items()
+    errors: dict[str, str] = {}
+    try:
+        email = accounts.check_email(email, email_field) if email.strip() else ""
+    except ValidationFailed as failure:
+        errors.update(failure.errors)
+    try:
+        phone = accounts.check_phone(phone, phone_field)
+    except ValidationFailed as failure:
+        errors.update(failure.errors)
+    if errors:
+        raise ValidationFailed(errors)
+    return email, phone
+
+
 async def update_company(user: CurrentUser, form: CompanyForm) -> None:
-    await Company.update({Company.name: form.name.strip(), Company.state: form.state, Company.city: form.city.strip()}).where(
-        Company.id == user.company_id
+    """The company's profile with the chamber's training adviser."""
+    adviser_email, adviser_phone = _email_and_phone(
+        {"chamber_adviser_email": form.chamber_adviser_email, "chamber_adviser_phone": form.chamber_adviser_phone}
     )
+    await Company.update(
+        {
+            Company.name: form.name.strip(),
+            Company.state: form.state,
+            Company.city: form.city.strip(),
+            Company.chamber_name: form.chamber_name.strip(),
+            Company.chamber_adviser_name: form.chamber_adviser_name.strip(),
+            Company.chamber_adviser_email: adviser_email,
+            Company.chamber_adviser_phone: adviser_phone,
+        }
+    ).where(Company.id == user.company_id)
 
 
 async def schools_for_choice() -> list[dict]:
@@ -194,8 +229,35 @@ async def remove_from_class(user: CurrentUser, class_id: int, contract_id: int) 
 async def class_teachers(user: CurrentUser, class_id: int) -> list[dict]:
     await school_class(user, class_id)
     return await ClassTeacher.select(
-        ClassTeacher.teacher.as_alias("id"), ClassTeacher.teacher.display_name.as_alias("display_name")
+        ClassTeacher.teacher.as_alias("id"),
+        ClassTeacher.teacher.display_name.as_alias("display_name"),
+        ClassTeacher.is_class_lead,
+        ClassTeacher.subjects,
     ).where(ClassTeacher.school_class == class_id).order_by(ClassTeacher.teacher.display_name)
+
+
+async def set_class_teacher(user: CurrentUser, class_id: int, teacher_id: int, form: ClassTeacherForm) -> None:
+    """Whether a teacher of the class leads it (Klassenleitung) and what they teach in it."""
+    await school_class(user, class_id)
+    done = await ClassTeacher.update(
+        {ClassTeacher.is_class_lead: form.is_class_lead, ClassTeacher.subjects: " ".join(form.subjects.split())}
+    ).where(ClassTeacher.school_class == class_id, ClassTeacher.teacher == teacher_id).returning(ClassTeacher.id)
+    if not done:
+        raise NotFound()
+
+
+async def school_office(user: CurrentUser) -> dict:
+    row = await School.select(School.office_email, School.office_phone).where(School.id == _school_of(user)).first()
+    if row is None:
+        raise NotFound()
+    return row
+
+
+async def set_school_office(user: CurrentUser, form: SchoolOfficeForm) -> None:
+    """How the school's office is reached (the apprentices' contacts)."""
+    school_id = _school_of(user)
+    email, phone = _email_and_phone({"office_email": form.office_email, "office_phone": form.office_phone})
+    await School.update({School.office_email: email, School.office_phone: phone}).where(School.id == school_id)
 
 
 async def school_teachers(user: CurrentUser) -> list[dict]:

@@ -22,6 +22,7 @@ class FormResult(msgspec.Struct):
     values: dict[str, Any]
     errors: dict[str, str]
     data: Any = None
+    result: Any = None  # what submit_form's action returned
 
     @property
     def ok(self) -> bool:
@@ -126,3 +127,16 @@ def parse_form(struct_type: type[msgspec.Struct], form: Mapping[str, Any]) -> Fo
 def errors_from(failure: ValidationFailed) -> dict[str, str]:
     """German messages for a service's ValidationFailed."""
     return {field: message(code, **failure.params) for field, code in failure.errors.items()}
+
+
+async def submit_form(struct_type: type[msgspec.Struct], form: Mapping[str, Any], action) -> FormResult:
+    """parse_form, then `await action(data)` when the form is valid; a ValidationFailed of the action
+    becomes the fields' German messages. `ok` afterwards: both went through (`result` holds what
+    the action returned)."""
+    parsed = parse_form(struct_type, form)
+    if parsed.ok:
+        try:
+            parsed.result = await action(parsed.data)
+        except ValidationFailed as failure:
+            parsed.errors = errors_from(failure)
+    return parsed

@@ -106,7 +106,10 @@ class DatabaseMiddleware:
         if scope["type"] != "http" or scope["path"].startswith(NO_DATABASE_PREFIXES):
             await self.app(scope, receive, send)
             return
-        transaction = request_transaction(self.engine, write=scope["method"] not in SAFE_METHODS)
+        # A page that records its own viewing (opt "writes": a conversation's read marker) takes the
+        # write lock up front like a form does: upgrading a read transaction can fail under load.
+        writes = scope["method"] not in SAFE_METHODS or scope["route_handler"].opt.get("writes", False)
+        transaction = request_transaction(self.engine, write=writes)
         async with transaction:
             finished = False
 

@@ -16,6 +16,7 @@ from litestar.enums import MediaType
 from litestar.response import Redirect
 
 from leokop.accounts.schemas import CurrentUser, Role
+from leokop.errors import NotFound
 from leokop.messages import message
 from leokop.settings import PROJECT_ROOT
 from leokop.timeutil import to_berlin
@@ -100,6 +101,8 @@ def navigation(user: CurrentUser | None, path: str = "/") -> list[tuple[str, str
         items.append(("/company", "Betrieb"))
     if role in (Role.school_admin, Role.teacher):
         items.append(("/classes", "Klassen"))
+    if role in (Role.apprentice, Role.company_admin, Role.trainer, Role.instructor, Role.teacher):
+        items.append(("/nachrichten", "Nachrichten"))
     # The apprentice's phone has no room for one more: their absences are linked from "Mein Vertrag".
     if role not in (Role.admin, Role.apprentice):
         items.append(("/fehlzeiten", "Fehlzeiten"))
@@ -120,6 +123,8 @@ def _is_current(url: str, path: str) -> bool:
         return False
     if "/fehlzeiten" in path:  # an apprentice's or a class's absences live below them
         return url == "/fehlzeiten"
+    if "/nachrichten" in path:  # a conversation lives below its contract
+        return url == "/nachrichten"
     return path == url or path.startswith(url + "/")
 
 
@@ -155,6 +160,24 @@ def render(
         all_headers["HX-Push-Url"] = "false"
     all_headers.update(headers or {})
     return Response(body, status_code=status_code, media_type=MediaType.HTML, headers=all_headers)
+
+
+def file_response(path: Path, content_type: str, disposition: str) -> Response:
+    """An uploaded file (log or message attachment) as stored under var/uploads; a file missing on
+    disk is a 404. The route sets opt no_compression: photos and PDFs are compressed already."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise NotFound() from None
+    return Response(
+        data,
+        media_type=content_type,
+        headers={
+            "Content-Disposition": disposition,
+            # Even if a file were misread as HTML, it could run nothing.
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+        },
+    )
 
 
 def _csrf_token(request: Request) -> str:
