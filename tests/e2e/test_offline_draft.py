@@ -212,5 +212,8 @@ def test_a_device_with_the_first_database_keeps_its_outbox_and_gets_drafts(new_c
     stored = wait_for(page, lambda: with_text(api_entries(context, contract, WEEK_UPGRADE), text), message="the old outbox sent")
     assert len(stored) == 1
     assert page.evaluate("() => new Promise(r => { const q = indexedDB.open('leokop'); q.onsuccess = () => { r(q.result.version); q.result.close(); }; })") == 2
+    # The page refreshes its <main> once the outbox is sent: type after that, not into the old form.
+    page.wait_for_function("() => window.LeokopOutbox.all().then(items => items.length === 0)")
+    page.wait_for_load_state("networkidle")
     day_form(page, DAY_UPGRADE).get_by_label(TEXT).fill("Nach dem Update")
     wait_for(page, lambda: draft_texts(page) == ["Nach dem Update"], message="a draft in the new store")
