@@ -88,6 +88,7 @@ CHECKS = [
     Check("classes-desktop", "desktop", SCHOOL_ADMIN, "/classes"),
     Check("class-detail-desktop", "desktop", SCHOOL_ADMIN, class_detail),
     Check("classes-teacher-phone", "phone", TEACHER, "/classes"),
+    Check("class-detail-teacher-phone", "phone", TEACHER, class_detail),
     Check("organisations-desktop", "desktop", ADMIN, "/admin/organisations"),
     Check("password-reset-phone", "phone", None, "/password-reset"),
 ]

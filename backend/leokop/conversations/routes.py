@@ -41,7 +41,7 @@ def _is_htmx(request: Request) -> bool:
 
 def _before(request: Request) -> int | None:
     raw = request.query_params.get("vor", "")
-    return int(raw) if raw.isdigit() and len(raw) < 12 else None
+    return int(raw) if raw.isdigit() and len(raw) < 10 else None  # message ids fit in 32 bits
 
 
 @get("/nachrichten", opt={"action": "messages.view"}, include_in_schema=False)
