@@ -394,6 +394,16 @@ def test_the_api_lists_reads_and_writes_messages(client, run, finn):
     assert client.get("/api/v1/conversations").json() == []
     assert client.get("/api/v1/conversations/999999/messages").status_code == 404
     assert run(Message.count()) == 2
+    paths = set(client.get("/schema/openapi.json").json()["paths"])
+    assert {"/api/v1/conversations", "/api/v1/conversations/{conversation_id}/messages", "/api/v1/contracts/{contract_id}/messages", "/api/v1/contracts/{contract_id}/contacts"} <= paths
+
+
+def test_the_navigation_offers_messages_to_the_circles_roles_only(client):
+    for email, shown in ((APPRENTICE, True), (TRAINER, True), (INSTRUCTOR, True), (COMPANY_ADMIN, True), (TEACHER, True),
+                         (GUARDIAN, False), (SCHOOL_ADMIN, False), ("admin@leokop.example", False)):
+        login(client, email)
+        assert ('<a href="/nachrichten"' in client.get("/account").text) is shown, email
+        logout(client)
 
 
 def test_two_first_messages_make_one_conversation(run, finn):
