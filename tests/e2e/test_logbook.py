@@ -517,3 +517,31 @@ def test_week_navigation_links_are_named_by_their_text(as_apprentice):
     for link in page.get_by_role("navigation", name="Wochen").get_by_role("link").all():
         visible = link.inner_text().strip("‹› \n")
         expect(link).to_have_accessible_name(re.compile(re.escape(visible)))
+
+
+WEEK_ATTACHMENT = "2026-05-18"
+
+
+def test_an_attachment_and_the_log_export_download_as_files(as_apprentice):
+    """Links to files must not be taken over by hx-boost (it would fetch them into the page)."""
+    import io
+
+    from PIL import Image
+
+    page = as_apprentice("phone").new_page()
+    open_week(page, WEEK_ATTACHMENT)
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (20, 90, 160)).save(buffer, "PNG")
+    page.get_by_label("Foto oder PDF hinzufügen").set_input_files(files=[{"name": "werkstueck.png", "mimeType": "image/png", "buffer": buffer.getvalue()}])
+    page.get_by_role("button", name="Hochladen").click()
+    link = page.locator("#attachments a[download]").filter(has_text="werkstueck.png")
+    expect(link).to_be_visible()
+    with page.expect_download() as download:
+        link.click()
+    assert download.value.suggested_filename == "werkstueck.png"
+    expect(page.get_by_role("heading", level=1)).to_contain_text("KW ")  # still the week page
+
+    page.goto(re.sub(r"/\d{4}-\d{2}-\d{2}$", "", path_of(page)))
+    with page.expect_download() as export:
+        page.get_by_role("link", name="Gesamten Nachweis als JSON herunterladen").click()
+    assert export.value.suggested_filename.endswith(".json")
