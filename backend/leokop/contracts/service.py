@@ -81,13 +81,23 @@ async def list_contracts(user: CurrentUser) -> list[ContractRow]:
     return [ContractRow(**r) for r in rows]
 
 
-async def get_contract(user: CurrentUser, contract_id: int) -> ContractView:
-    """One contract with its staff in two queries; NotFound if it is outside the user's scope."""
+async def visible_contract(user: CurrentUser, contract_id: int, *columns) -> dict:
+    """The given columns of one contract the user may see, in one query; NotFound otherwise."""
     condition = visible_contracts(user)
     if condition is None:
         raise NotFound()
+    rows = await Contract.select(*columns).where(Contract.id == contract_id, condition)
+    if not rows:
+        raise NotFound()
+    return rows[0]
+
+
+async def get_contract(user: CurrentUser, contract_id: int) -> ContractView:
+    """One contract with its staff in two queries; NotFound if it is outside the user's scope."""
     c = Contract
-    rows = await c.select(
+    row = await visible_contract(
+        user,
+        contract_id,
         c.id,
         c.apprentice.id.as_alias("apprentice_id"),
         c.apprentice.display_name.as_alias("apprentice_name"),
@@ -106,18 +116,16 @@ async def get_contract(user: CurrentUser, contract_id: int) -> ContractView:
         c.absence_basis,
         c.share_sick_days,
         c.apprentice.birth_date.as_alias("apprentice_birth_date"),
-    ).where(c.id == contract_id, condition)
-    if not rows:
-        raise NotFound()
+    )
     staff = await ContractStaff.select(
         ContractStaff.user.id.as_alias("user_id"),
         ContractStaff.user.display_name.as_alias("name"),
         ContractStaff.user.email.as_alias("email"),
         ContractStaff.kind,
     ).where(ContractStaff.contract == contract_id).order_by(ContractStaff.kind, ascending=False)
-    birth = rows[0].pop("apprentice_birth_date")
+    birth = row.pop("apprentice_birth_date")
     minor = birth is not None and birth > adulthood_cutoff(today_berlin())
-    return ContractView(**rows[0], staff=[StaffMember(**s) for s in staff], apprentice_minor=minor)
+    return ContractView(**row, staff=[StaffMember(**s) for s in staff], apprentice_minor=minor)
 
 
 async def form_choices(user: CurrentUser) -> dict[str, list[dict]]:

@@ -13,7 +13,7 @@ from piccolo.query.functions.aggregate import Count, Max
 
 from leokop.accounts.schemas import CurrentUser, Role
 from leokop.audit import service as audit
-from leokop.contracts.service import visible_contracts
+from leokop.contracts.service import visible_contract
 from leokop.contracts.tables import Contract
 from leokop.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from leokop.logbook import calendar, files
@@ -46,11 +46,10 @@ class SubmitBlocked(ValidationFailed):
 
 async def log_contract(user: CurrentUser, contract_id: int) -> dict:
     """The contract facts a log needs, if the user may see this contract's log (else NotFound)."""
-    condition = visible_contracts(user)
-    if condition is None:
-        raise NotFound()
     c = Contract
-    rows = await c.select(
+    return await visible_contract(
+        user,
+        contract_id,
         c.id,
         c.apprentice.id.as_alias("apprentice_id"),
         c.apprentice.display_name.as_alias("apprentice_name"),
@@ -63,10 +62,7 @@ async def log_contract(user: CurrentUser, contract_id: int) -> dict:
         c.log_mode,
         c.daily_minutes,
         c.school_class.as_alias("school_class_id"),
-    ).where(c.id == contract_id, condition)
-    if not rows:
-        raise NotFound()
-    return rows[0]
+    )
 
 
 def may_edit(user: CurrentUser, contract: dict) -> bool:

@@ -16,7 +16,7 @@ import msgspec
 
 from leokop.accounts.schemas import CurrentUser, Role
 from leokop.accounts.service import load_user, token_hash
-from leokop.contracts.service import visible_contracts
+from leokop.contracts.service import visible_contract, visible_contracts
 from leokop.contracts.tables import Contract
 from leokop.errors import NotFound, ValidationFailed
 from leokop.logbook.tables import Day
@@ -427,11 +427,10 @@ async def class_calendar(user: CurrentUser, class_id: int, month: dt.date) -> Cl
 
 async def _contract(user: CurrentUser, contract_id: int) -> dict:
     """The contract's calendar facts, if the user may see this contract's log (else NotFound)."""
-    condition = visible_contracts(user)
-    if condition is None:
-        raise NotFound()
     c = Contract
-    rows = await c.select(
+    return await visible_contract(
+        user,
+        contract_id,
         c.id,
         c.apprentice.display_name.as_alias("apprentice_name"),
         c.company.state.as_alias("state"),
@@ -440,10 +439,7 @@ async def _contract(user: CurrentUser, contract_id: int) -> dict:
         c.school_class.school.state.as_alias("school_state"),
         c.start_date,
         c.end_date,
-    ).where(c.id == contract_id, condition)
-    if not rows:
-        raise NotFound()
-    return rows[0]
+    )
 
 
 _PLAN_COLUMNS = (PlanItem.id, PlanItem.kind, PlanItem.start_date, PlanItem.end_date, PlanItem.label)
