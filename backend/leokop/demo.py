@@ -207,6 +207,7 @@ async def _seed_topics(users: dict[str, int]) -> None:
         rows = [(subject, text, duration, monday + dt.timedelta(days=weekday)) for back, weekday, subject, text, duration in DEMO_TOPICS if back == weeks_back]
         await topics.publish(teacher, class_id, monday, rows)
 
+
 async def _seed_absences(users: dict[str, int]) -> None:
     """Two absences of Finn recorded by his class teacher: lessons on a recent school day, still
     open, and a whole day six weeks ago that the company reported as sick and the teacher excused.
@@ -306,14 +307,3 @@ async def _seed_school_calendar(classes: dict[str, int], users: dict[str, int]) 
         PlanItem(contract=contracts["finn.schneider@rmm.example"], kind="vacation", start_date=next_month, end_date=next_month + dt.timedelta(days=4), label="Jahresurlaub", created_at=now),
         PlanItem(contract=contracts["noah.fischer@rmm.example"], kind="inter_company", start_date=next_month + dt.timedelta(days=7), end_date=next_month + dt.timedelta(days=11), label="Lehrgang Pneumatik", created_at=now),
     )
-
-
-# FIA25a's lesson topics: (weeks back, weekday, subject, text, duration).
-DEMO_TOPICS = [
-    (1, 1, "LF 5 Software zur Verwaltung von Daten anpassen", "Datenbankentwurf: ER-Modell einer Ausleihe erstellt, Kardinalitäten bestimmt.", "4:30"),
-    (1, 1, "Politik und Wirtschaft", "Tarifvertrag und Mitbestimmung im Betrieb.", "1:30"),
-    (1, 3, "LF 6 Serviceanfragen bearbeiten", "Störungsmeldungen im Ticketsystem aufnehmen und priorisieren.", "4:30"),
-    (1, 3, "Englisch", "Describing a technical problem in an e-mail.", "1:30"),
-    (0, 1, "LF 5 Software zur Verwaltung von Daten anpassen", "SQL: Tabellen mit CREATE TABLE anlegen, Datentypen und Schlüssel.", "4:30"),
-    (0, 1, "Deutsch", "Ergebnisprotokoll einer Teambesprechung schreiben.", "1:30"),
-]
