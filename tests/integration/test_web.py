@@ -11,7 +11,7 @@ from leokop.policy import PUBLIC
 from leokop.web.errors import EXCEPTION_HANDLERS
 from leokop.demo import DEMO_PASSWORD
 from leokop.web.middleware import unmask_csrf_token
-from tests.helpers import APPRENTICE, TRAINER, login, post
+from tests.helpers import APPRENTICE, DEMO_USERS_BY_ROLE, SMALL_TRAINER, TRAINER, login, logout, post
 
 
 def test_security_headers_on_pages_errors_and_static_files(client):
@@ -130,10 +130,30 @@ def test_responses_are_compressed_and_the_csrf_token_in_pages_is_masked_afresh(c
         form = {"email": APPRENTICE, "password": DEMO_PASSWORD, "_csrf_token": token}
         return client.post("/login", data=form, follow_redirects=False).status_code
 
-    forged = tokens[0][:-2] + ("00" if tokens[0][-2:] != "00" else "11")
-    assert sign_in(forged) == 403
+    middle = len(tokens[0]) // 2
+    flipped = tokens[0][:middle] + ("A" if tokens[0][middle] != "A" else "B") + tokens[0][middle + 1 :]
+    assert sign_in(flipped) == 403
+    # The padding replaced by a character decodes to one byte more: not a token we wrote, refused
+    # (the XOR would otherwise still give the right token for the first 64 bytes).
+    assert tokens[0].endswith("=") and sign_in(tokens[0][:-1] + "A") == 403
     assert sign_in(tokens[0]) == 303
 
     client.cookies.clear()
     client.cookies.set("leokop_csrf", "kein-hex")  # altered by hand: a page, not a crash
     assert client.get("/login").status_code == 200
+
+
+def test_every_link_of_every_navigation_opens_a_page(client):
+    """No role is offered a page it may not open (a trainer of a firm with a company admin sees no
+    "Postausgang"; the trainer of a small firm sees the firm's pages)."""
+    seen = {}
+    for email in [*DEMO_USERS_BY_ROLE.values(), SMALL_TRAINER]:
+        login(client, email)
+        nav = re.search(r'<nav class="mainnav".*?</nav>', client.get("/").text, re.S).group(0)
+        links = re.findall(r'<a href="([^"]+)"', nav)
+        seen[email] = links
+        for link in links:
+            assert client.get(link).status_code == 200, (email, link)
+        logout(client)
+    assert "/outbox" not in seen[TRAINER] and "/company" not in seen[TRAINER]
+    assert "/outbox" in seen[SMALL_TRAINER] and "/company" in seen[SMALL_TRAINER]

@@ -45,6 +45,7 @@ class CurrentUser(msgspec.Struct, frozen=True):
     session_id: int | None = None  # None when signed in with an API token
     unread: int = 0  # unread in-app notifications (counted in the session look-up, no extra query)
     unread_conversations: int = 0  # conversations with unread messages (likewise)
+    company_has_admin: bool = False  # likewise; for the navigation of a small firm's trainer
 
 
 class LoginForm(msgspec.Struct):

@@ -165,8 +165,9 @@ async def create_session(user_id: int) -> str:
 
 # The session look-up runs on every signed-in request. Built through Piccolo's query builder it
 # costs ~1.3 ms of CPU for 13 µs of SQL (scripts/bench), so it is written once as SQL. It also counts
-# what the navigation shows: unread notifications, and conversations with a message newer than the
-# person's read marker (conversations.service has the same rule for the list).
+# what the navigation shows: unread notifications, conversations with a message newer than the
+# person's read marker (conversations.service has the same rule for the list), and whether the
+# person's company has an admin (a small firm's trainer sees the company's pages instead).
 _SESSION_SQL = f"""
 SELECT s.id, s.created_at, s.last_seen_at,
        u.id AS user_id, u.email, u.display_name, u.role, u.is_active,
@@ -177,7 +178,8 @@ SELECT s.id, s.created_at, s.last_seen_at,
         WHERE cv.contract IN ({member_contracts_sql("u.id", "u.role", "u.company")})
           AND {member_kinds_sql("cv.kind", "u.role")}
           AND (SELECT max(m.id) FROM message m WHERE m.conversation = cv.id) > coalesce(cr.last_read_message_id, 0)
-       ) AS unread_conversations
+       ) AS unread_conversations,
+       EXISTS (SELECT 1 FROM app_user a WHERE a.company = u.company AND a.role = 'company_admin') AS company_has_admin
 FROM user_session s
 JOIN app_user u ON u.id = s."user"
 LEFT JOIN company c ON c.id = u.company
@@ -219,6 +221,7 @@ async def user_for_session(settings: Settings, token: str) -> CurrentUser | None
         session_id=row["id"],
         unread=row["unread"],
         unread_conversations=row["unread_conversations"],
+        company_has_admin=bool(row["company_has_admin"]),
     )
 
 

@@ -188,6 +188,8 @@ def unmask_csrf_token(value: str) -> str:
         raw = base64.urlsafe_b64decode(value[len(MASKED_TOKEN_PREFIX) :])
     except ValueError:
         return value
+    if len(raw) % 2:  # pad and token are of one length: anything else was not made by us
+        return value
     half = len(raw) // 2
     return bytes(a ^ b for a, b in zip(raw[half:], raw[:half])).hex()
 

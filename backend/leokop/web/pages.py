@@ -97,7 +97,9 @@ def navigation(user: CurrentUser | None, path: str = "/") -> list[tuple[str, str
         items.append(("/contracts", "Verträge" if role is not Role.apprentice else "Mein Vertrag"))
     if role in (Role.company_admin, Role.trainer, Role.school_admin):
         items.append(("/people", "Personen"))
-    if role is Role.company_admin:
+    # A trainer of a firm without a company admin does the admin's work (policy Rule.small_company).
+    small_firm_trainer = role is Role.trainer and not user.company_has_admin
+    if role is Role.company_admin or small_firm_trainer:
         items.append(("/company", "Betrieb"))
     if role in (Role.school_admin, Role.teacher):
         items.append(("/classes", "Klassen"))
@@ -108,7 +110,7 @@ def navigation(user: CurrentUser | None, path: str = "/") -> list[tuple[str, str
         items.append(("/fehlzeiten", "Fehlzeiten"))
     if role is Role.admin:
         items.append(("/admin/organisations", "Organisationen"))
-    if role in (Role.admin, Role.company_admin, Role.trainer, Role.school_admin):
+    if role in (Role.admin, Role.company_admin, Role.school_admin) or small_firm_trainer:
         items.append(("/outbox", "Postausgang"))
     items.append(("/account", "Konto"))
     return [(url, label, _is_current(url, path)) for url, label in items]
