@@ -20,7 +20,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.e2e.browser import login, path_of
 from tests.e2e.conftest import PUSH_E2E_SUBJECT
-from tests.e2e.test_pwa import controlled, notifications, registration_id, wait_for
+from tests.e2e.test_pwa import controlled, deliver_push, registration_id
 from tests.e2e.test_signing import goto, review_links, settled, week_path_of
 from tests.fake_push_service import FakeDevice, FakePushService, Received, vapid_claims
 from tests.helpers import APPRENTICE, APPRENTICE_2, TRAINER
@@ -154,8 +154,7 @@ def test_a_returned_week_reaches_the_apprentices_phone_as_a_notification(push_co
     # Exactly that plaintext, delivered to the service worker, becomes the notification.
     cdp = phone.new_cdp_session(finn)
     registration = registration_id(finn, cdp, push_live_server)
-    cdp.send("ServiceWorker.deliverPushMessage", {"origin": push_live_server, "registrationId": registration, "data": plain.decode()})
-    shown = wait_for(finn, lambda: notifications(finn), message="the notification")
+    shown = deliver_push(finn, cdp, push_live_server, registration, plain.decode(), lambda notes: notes)
     # The title says it all: no filler line under it.
     assert [(n["title"], n["body"], n["tag"], n["url"]) for n in shown] == [(note["title"], "", note["tag"], week_url)]
 

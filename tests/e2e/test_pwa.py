@@ -455,6 +455,21 @@ def notifications(page: Page) -> list[dict]:
     )
 
 
+def deliver_push(page: Page, cdp, origin: str, registration: str, data: str, shown) -> list[dict]:
+    """Hand `data` to the service worker as a push (DevTools' ServiceWorker.deliverPushMessage) and
+    wait until `shown(notifications)` holds. The DevTools call drops a message now and then when the
+    worker is being started for it (seen on the busy 2-core machine): then it is handed over again.
+    Notifications with the same tag replace each other, so a second delivery adds none."""
+    for attempt in range(3):
+        cdp.send("ServiceWorker.deliverPushMessage", {"origin": origin, "registrationId": registration, "data": data})
+        try:
+            return wait_for(page, lambda: shown(notifications(page)), timeout=8.0, message="the notification")
+        except AssertionError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
 def test_a_push_message_shows_a_notification_that_opens_the_right_page(new_context, live_server):
     context = new_context("phone", as_user=APPRENTICE)
     context.grant_permissions(["notifications"], origin=live_server)
@@ -469,13 +484,11 @@ def test_a_push_message_shows_a_notification_that_opens_the_right_page(new_conte
         "web_push": 8030,
         "notification": {"title": "Woche freigegeben", "body": "KW 24 ist abgezeichnet.", "navigate": target, "lang": "de", "tag": "week-24"},
     }
-    cdp.send("ServiceWorker.deliverPushMessage", {"origin": live_server, "registrationId": registration, "data": json.dumps(payload)})
-    notes = wait_for(page, lambda: notifications(page), message="the notification")
+    notes = deliver_push(page, cdp, live_server, registration, json.dumps(payload), lambda notes: notes)
     assert notes == [{"title": "Woche freigegeben", "body": "KW 24 ist abgezeichnet.", "tag": "week-24", "url": target}]
 
     # Every push shows something, also one that is not the JSON we send.
-    cdp.send("ServiceWorker.deliverPushMessage", {"origin": live_server, "registrationId": registration, "data": "kaputt"})
-    fallback = wait_for(page, lambda: [n for n in notifications(page) if n["title"] == "leokop"], message="the fallback notification")
+    fallback = deliver_push(page, cdp, live_server, registration, "kaputt", lambda notes: [n for n in notes if n["title"] == "leokop"])
     assert fallback[0]["url"] == f"{live_server}/notifications" and fallback[0]["body"]
 
 
