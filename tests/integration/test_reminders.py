@@ -79,3 +79,15 @@ def test_the_scheduler_loop_writes_what_is_due_and_stops(client, run, monkeypatc
 
     run(one_round)
     assert run(Notification.count().where(Notification.kind == "friday_reminder")) >= 3
+
+
+def test_a_reminder_wave_larger_than_one_statement_takes_is_written_whole_and_once(client, run):
+    """A state-wide wave: more rows than one INSERT can bind on PostgreSQL (asyncpg: 32,767
+    arguments, 9 a row); each notification once, also when the wave is written again."""
+    from leokop.notifications.service import Notice, notify_many
+
+    finn = run(User.select(User.id).where(User.email == APPRENTICE).first())["id"]
+    wave = [Notice(finn, "friday_reminder", f"Erinnerung {n}", "/log", dedupe_key=f"wave:{n}") for n in range(4000)]
+    assert len(run(notify_many, wave)) == 4000
+    assert len(run(notify_many, wave[3990:] + [Notice(finn, "friday_reminder", "neu", "/log", dedupe_key="wave:new")])) == 1
+    assert run(Notification.count().where(Notification.dedupe_key.like("wave:%"))) == 4001

@@ -21,7 +21,7 @@ from leokop.absences import service as absences
 from leokop.contracts.tables import Contract, ContractStaff, ReadingConsent
 from leokop.logbook import calendar
 from leokop.logbook.tables import Week
-from leokop.notifications.service import notify
+from leokop.notifications.service import Notice, notify_many
 from leokop.organisations.tables import ClassTeacher
 from leokop.signing.tables import Signature
 from leokop.timeutil import utcnow
@@ -86,10 +86,10 @@ async def _friday_reminders(now: dt.datetime, today: dt.date) -> int:
             Week.select(Week.contract).where(Week.monday == monday, Week.state.is_in(["submitted", "approved"]))
         ),
     )
-    count = 0
+    notices = []
     for row in rows:
         key = f"friday:{row['id']}:{monday.isoformat()}"
-        count += bool(await notify(
+        notices.append(Notice(
             row["apprentice"],
             "friday_reminder",
             f"KW {monday.isocalendar()[1]}: Wochennachweis noch nicht eingereicht",
@@ -98,7 +98,7 @@ async def _friday_reminders(now: dt.datetime, today: dt.date) -> int:
             dedupe_key=key,
             not_before=spread(now, key),
         ))
-    return count
+    return len(await notify_many(notices))
 
 
 async def _trainer_digests(now: dt.datetime, today: dt.date) -> int:
@@ -122,7 +122,7 @@ async def _trainer_digests(now: dt.datetime, today: dt.date) -> int:
         waiting[row["user"]] = waiting.get(row["user"], 0) + per_contract.get(row["contract"], 0)
         if row["contract"] in overdue_contracts:
             overdue[row["user"]] = overdue.get(row["user"], 0) + 1
-    count = 0
+    notices = []
     for user_id in sorted(set(waiting) | set(overdue)):
         weeks_waiting, late = waiting.get(user_id, 0), overdue.get(user_id, 0)
         if not weeks_waiting and not late:
@@ -130,8 +130,8 @@ async def _trainer_digests(now: dt.datetime, today: dt.date) -> int:
         title = f"{weeks_waiting} {'Woche wartet' if weeks_waiting == 1 else 'Wochen warten'} auf Ihre Abzeichnung" if weeks_waiting else "Auszubildende warten auf Ihre Prüfung"
         body = f"{late} {'Auszubildende/r' if late == 1 else 'Auszubildende'} länger als einen Monat nicht geprüft." if late else ""
         key = f"digest:{user_id}:{today.isoformat()}"
-        count += bool(await notify(user_id, "review_digest", title, "/freigaben", body=body, dedupe_key=key, not_before=spread(now, key)))
-    return count
+        notices.append(Notice(user_id, "review_digest", title, "/freigaben", body=body, dedupe_key=key, not_before=spread(now, key)))
+    return len(await notify_many(notices))
 
 
 def digest_since(now: dt.datetime) -> dt.datetime:
@@ -178,7 +178,7 @@ async def _teacher_digests(now: dt.datetime, today: dt.date) -> int:
         total["weeks"] += per_class.get(row["school_class"], 0)
         for name, n in reports.get(row["school_class"], {}).items():
             total[name] += n
-    count = 0
+    notices = []
     for teacher, total in sorted(totals.items()):
         weeks = total["weeks"]
         news = [_plural(total["replies"], "Rückmeldung", "Rückmeldungen") + " von Betrieben"] if total["replies"] else []
@@ -189,8 +189,8 @@ async def _teacher_digests(now: dt.datetime, today: dt.date) -> int:
         else:
             title, body, url = "Neue Fehlzeiten in Ihren Klassen", f"{', '.join(news)}.", "/fehlzeiten"
         key = f"class-digest:{teacher}:{today.isoformat()}"
-        count += bool(await notify(teacher, "class_digest", title, url, body=body, dedupe_key=key, not_before=spread(now, key)))
-    return count
+        notices.append(Notice(teacher, "class_digest", title, url, body=body, dedupe_key=key, not_before=spread(now, key)))
+    return len(await notify_many(notices))
 
 
 async def run_reminder_loop(stop: asyncio.Event, interval_seconds: float = 300.0) -> None:

@@ -226,11 +226,22 @@ class Notice(msgspec.Struct, frozen=True):
     not_before: dt.datetime | None = None
 
 
+# Rows per INSERT: a state-wide reminder wave is tens of thousands of rows, and PostgreSQL's driver
+# (asyncpg) takes at most 32,767 arguments in one statement (9 a row here).
+NOTIFY_CHUNK = 1000
+
+
 async def notify_many(notices: list[Notice]) -> list[int]:
-    """notify() for many people at once (an event that concerns a whole class), in one statement;
-    returns the ids of the notifications written (those whose dedupe key existed are left out)."""
-    if not notices:
-        return []
+    """notify() for many people at once (an event that concerns a whole class, a reminder wave), in
+    one statement per thousand; returns the ids of the notifications written (those whose dedupe key
+    existed are left out)."""
+    ids: list[int] = []
+    for start in range(0, len(notices), NOTIFY_CHUNK):
+        ids += await _insert_notices(notices[start : start + NOTIFY_CHUNK])
+    return ids
+
+
+async def _insert_notices(notices: list[Notice]) -> list[int]:
     now = utcnow()
     rows = await Notification.insert(
         *(
