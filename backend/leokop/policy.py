@@ -113,6 +113,18 @@ POLICY: dict[str, dict[Role, Rule]] = {
     "messages.view": {role: Rule.allow for role in MESSAGE_ROLES},
     "messages.write": {role: Rule.allow for role in MESSAGE_ROLES},
     "contacts.view": {role: Rule.allow for role in (*MESSAGE_ROLES, R.guardian)},
+    # Exports (L13, L14, L16). PDF of a log: whoever reads it through the company, and the
+    # apprentice; teachers and guardians read on screen only. Exam admission (completeness check,
+    # share links for the chamber): the company. Data export: the apprentice, always (also after
+    # the contract ended). Verification and share links themselves are public (token/code).
+    "log.export": {
+        R.company_admin: Rule.allow,
+        R.trainer: Rule.allow,
+        R.instructor: Rule.allow,
+        R.apprentice: Rule.allow,
+    },
+    "exam.prepare": {R.company_admin: Rule.allow, R.trainer: Rule.allow},
+    "data.export": {R.apprentice: Rule.allow},
     "outbox.view": {
         R.admin: Rule.allow,
         R.company_admin: Rule.allow,

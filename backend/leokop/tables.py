@@ -14,6 +14,7 @@ from leokop.audit.tables import AuditRecord
 from leokop.contracts.tables import Contract, ContractStaff, ReadingConsent
 from leokop.conversations.tables import Conversation, ConversationRead, Message, MessageAttachment
 from leokop.curriculum.tables import Occupation
+from leokop.exports.tables import DataExport, Export, ExportSheet, ShareLink
 from leokop.lesson_topics.tables import LessonTopic, TopicPrefill
 from leokop.logbook.tables import Attachment, Day, Entry, Phrase, Week
 from leokop.notifications.tables import MailMessage, Notification, NotificationSetting, PushSubscription
@@ -63,4 +64,8 @@ ALL_TABLES = [
     Message,
     MessageAttachment,
     ConversationRead,
+    Export,
+    ExportSheet,
+    ShareLink,
+    DataExport,
 ]
