@@ -14,7 +14,9 @@ from leokop.audit.tables import AuditRecord
 from leokop.contracts.tables import Contract, ContractStaff, ReadingConsent
 from leokop.conversations.tables import Conversation, ConversationRead, Message, MessageAttachment
 from leokop.curriculum.tables import Occupation
-from leokop.exports.tables import DataExport, Export, ExportSheet, ShareLink
+from leokop.data_export.tables import DataExport
+from leokop.exam_admission.tables import ShareLink
+from leokop.exports.tables import Export, ExportSheet
 from leokop.lesson_topics.tables import LessonTopic, TopicPrefill
 from leokop.logbook.tables import Attachment, Day, Entry, Phrase, Week
 from leokop.notifications.tables import MailMessage, Notification, NotificationSetting, PushSubscription

@@ -1,1 +1,1 @@
-"""Exports of the log: the PDF/A document, verification codes, share links for the chamber, and the data export."""
+"""PDF export of the log (L13): the PDF/A document, its verification codes, and /verify."""

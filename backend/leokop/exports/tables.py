@@ -1,4 +1,4 @@
-"""Tables of the exports feature: rendered PDFs, their verifiable sheets, share links, data exports."""
+"""Tables of the exports feature: rendered PDFs of a log and their verifiable sheets."""
 
 from piccolo.columns import Date, ForeignKey, Integer, Timestamptz, Varchar
 from piccolo.table import Table
@@ -44,31 +44,3 @@ class ExportSheet(Table):
     first_page = Integer()
     last_page = Integer()
     text_hash = Varchar(length=64, default="")
-
-
-class ShareLink(Table):
-    """A read-only link for chamber staff (Prüfungsausschuss) to one contract's log, 14–200 days,
-    revocable. Only the SHA-256 of the token is stored; every access is in the audit trail."""
-
-    contract = ForeignKey(Contract, index=True)
-    token_hash = Varchar(length=64, unique=True)
-    label = Varchar(length=120, default="")
-    created_by = ForeignKey(User, null=True)
-    created_at = Timestamptz()
-    expires_at = Timestamptz()
-    revoked_at = Timestamptz(null=True, default=None)
-    revoked_by = ForeignKey(User, null=True, default=None)
-    access_count = Integer(default=0)
-    last_access_at = Timestamptz(null=True, default=None)
-
-
-class DataExport(Table):
-    """An apprentice's request for everything about them (L16): a ZIP under var/exports, made by the
-    export worker."""
-
-    user = ForeignKey(User, index=True)
-    state = Varchar(length=12, default="queued")  # queued | running | done | failed
-    created_at = Timestamptz()
-    finished_at = Timestamptz(null=True, default=None)
-    size = Integer(default=0)
-    error = Varchar(length=200, default="")
