@@ -23,6 +23,7 @@ from leokop.contracts.routes import ROUTES as CONTRACT_ROUTES
 from leokop.conversations.routes import ROUTES as CONVERSATION_ROUTES
 from leokop.dashboard.routes import ROUTES as DASHBOARD_ROUTES
 from leokop.db import bind_tables, close_engine, create_engine, open_engine
+from leokop.exam_admission.routes import ROUTES as EXAM_ADMISSION_ROUTES
 from leokop.health import healthz
 from leokop.lesson_topics.routes import ROUTES as LESSON_TOPIC_ROUTES
 from leokop.logbook.routes import ROUTES as LOGBOOK_ROUTES
@@ -130,6 +131,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *LESSON_TOPIC_ROUTES,
             *CONVERSATION_ROUTES,
             *CONTACT_ROUTES,
+            *EXAM_ADMISSION_ROUTES,
             *NOTIFICATION_ROUTES,
             *PWA_ROUTES,
             healthz,

@@ -157,6 +157,9 @@ MESSAGES: dict[str, str] = {
     "push_keys_invalid": "Die Schlüssel dieses Geräts sind ungültig. Bitte Benachrichtigungen im Browser aus- und wieder einschalten.",
     "device_label": "{browser} auf {system}",
     "device_unknown": "Unbekanntes Gerät",
+    # Exam admission (share links for the chamber)
+    "share_label_required": "Bitte angeben, für wen der Link ist (z. B. „IHK Frankfurt – Prüfungsausschuss“).",
+    "share_days_range": "Bitte eine Gültigkeit zwischen {min_days} und {max_days} Tagen angeben.",
 }
 
 

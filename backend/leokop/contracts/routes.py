@@ -38,6 +38,7 @@ async def contract_page(request: Request, contract_id: FromPath[int]) -> Respons
         may_consent=await user_may(user, "consent.manage"),
         may_set_absence_basis=await user_may(user, "absence.basis"),
         may_share_sick_days=await user_may(user, "absence.sick_days"),
+        may_prepare_exam=await user_may(user, "exam.prepare"),
         log_forms=LOG_FORMS,
         log_modes=LOG_MODES,
     )

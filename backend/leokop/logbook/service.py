@@ -44,12 +44,9 @@ class SubmitBlocked(ValidationFailed):
 # --- loading ----------------------------------------------------------------------------------
 
 
-async def log_contract(user: CurrentUser, contract_id: int) -> dict:
-    """The contract facts a log needs, if the user may see this contract's log (else NotFound)."""
+def _log_columns() -> tuple:
     c = Contract
-    return await visible_contract(
-        user,
-        contract_id,
+    return (
         c.id,
         c.apprentice.id.as_alias("apprentice_id"),
         c.apprentice.display_name.as_alias("apprentice_name"),
@@ -65,9 +62,23 @@ async def log_contract(user: CurrentUser, contract_id: int) -> dict:
     )
 
 
-def may_edit(user: CurrentUser, contract: dict) -> bool:
+async def log_contract(user: CurrentUser, contract_id: int) -> dict:
+    """The contract facts a log needs, if the user may see this contract's log (else NotFound)."""
+    return await visible_contract(user, contract_id, *_log_columns())
+
+
+async def shared_log_contract(contract_id: int) -> dict:
+    """The same facts without a user: only for a share link (exam_admission), after its token was
+    checked, which is what grants access to exactly this contract's log."""
+    rows = await Contract.select(*_log_columns()).where(Contract.id == contract_id)
+    if not rows:
+        raise NotFound()
+    return rows[0]
+
+
+def may_edit(user: CurrentUser | None, contract: dict) -> bool:
     """Only the apprentice writes the log (§ 13 BBiG); everyone else with access reads it."""
-    return user.role is Role.apprentice and contract["apprentice_id"] == user.id
+    return user is not None and user.role is Role.apprentice and contract["apprentice_id"] == user.id
 
 
 async def current_contract_id(user: CurrentUser) -> int | None:
@@ -99,7 +110,16 @@ async def week_view(user: CurrentUser, contract_id: int, monday: dt.date) -> Wee
     """The week page: contract, sheet, day statuses, entries and attachments in five queries
     whatever the size, plus two for the school calendar's and the company plan's defaults while
     the week can still be edited."""
-    contract = await log_contract(user, contract_id)
+    return await _week_view(user, await log_contract(user, contract_id), monday)
+
+
+async def shared_week_view(contract_id: int, monday: dt.date) -> WeekView:
+    """The week page's data for a share link (read-only, no user): only after its token was checked."""
+    return await _week_view(None, await shared_log_contract(contract_id), monday)
+
+
+async def _week_view(user: CurrentUser | None, contract: dict, monday: dt.date) -> WeekView:
+    contract_id = contract["id"]
     if monday != calendar.monday_of(monday):
         raise NotFound()
     try:
@@ -218,6 +238,12 @@ def _assemble(user, contract, info, week, days_rows, entries, attachments, defau
 async def gap_calendar(user: CurrentUser, contract_id: int) -> tuple[dict, list[GapWeek]]:
     """Every week of the contract with its state, so that nobody backfills months: two queries."""
     contract = await log_contract(user, contract_id)
+    return contract, await gap_weeks(contract)
+
+
+async def gap_weeks(contract: dict) -> list[GapWeek]:
+    """The weeks of a contract (as log_contract gives it) with their states, in one query."""
+    contract_id = contract["id"]
     stored = {
         r["monday"]: r["state"]
         for r in await Week.select(Week.monday, Week.state).where(Week.contract == contract_id)
@@ -236,7 +262,7 @@ async def gap_calendar(user: CurrentUser, contract_id: int) -> tuple[dict, list[
                 training_year=calendar.training_year(contract["start_date"], first_day),
             )
         )
-    return contract, weeks
+    return weeks
 
 
 # --- writing ------------------------------------------------------------------------------------

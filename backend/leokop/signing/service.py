@@ -434,11 +434,12 @@ HISTORY_ACTIONS = {
 SIGNING_ACTIONS = {"week.approved": "approval", "week.cosigned": "cosign", "week.acknowledged": "acknowledgement"}
 
 
-async def review(user: CurrentUser, week, contract: dict | None = None) -> ReviewView:
+async def review(user: CurrentUser | None, week, contract: dict | None = None) -> ReviewView:
     """What the week page shows beyond the log: who may do what now, the signatures (each checked
-    against the current content), the history, and the integrity verdict. Four queries at most."""
+    against the current content), the history, and the integrity verdict. Four queries at most.
+    Without a user (a share link's read-only view, exam_admission) nobody may do anything."""
     contract = contract or {"id": week.contract_id, "apprentice_id": week.apprentice_id, "company_id": week.company_id}
-    held = await standing(user, contract)
+    held = await standing(user, contract) if user is not None else Standing(None)
     current = content_of_view(week)
     current_hash = signed_content.digest(current)
     school_hash = signed_content.digest(signed_content.school_part(current))
@@ -472,7 +473,8 @@ async def review(user: CurrentUser, week, contract: dict | None = None) -> Revie
         )
     flags = Flags(
         cosigned=any(v.kind == "cosign" and v.matches for v in views),
-        acknowledged=any(s["kind"] == "acknowledgement" and s["signer"] == user.id and s["content_hash"] == current_hash for s in signatures),
+        acknowledged=user is not None
+        and any(s["kind"] == "acknowledgement" and s["signer"] == user.id and s["content_hash"] == current_hash for s in signatures),
     )
     actions = allowed_actions(held.relation, week.state, flags) if held.relation else frozenset()
     templates: list[str] = []
