@@ -22,6 +22,8 @@ from leokop.contacts.routes import ROUTES as CONTACT_ROUTES
 from leokop.contracts.routes import ROUTES as CONTRACT_ROUTES
 from leokop.conversations.routes import ROUTES as CONVERSATION_ROUTES
 from leokop.dashboard.routes import ROUTES as DASHBOARD_ROUTES
+from leokop.data_export.routes import ROUTES as DATA_EXPORT_ROUTES
+from leokop.data_export.service import run_data_export_worker
 from leokop.db import bind_tables, close_engine, create_engine, open_engine
 from leokop.exam_admission.routes import ROUTES as EXAM_ADMISSION_ROUTES
 from leokop.health import healthz
@@ -84,6 +86,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # LEOKOP_PUSH_WORKER=false leaves delivery to other processes (the tests run rounds themselves).
         push_worker = asyncio.create_task(run_push_worker(settings, stop, push_sender)) if settings.push_worker else None
         reminders = asyncio.create_task(run_reminder_loop(stop)) if settings.reminders else None
+        # Data exports (L16); safe in several processes (claim by UPDATE … WHERE state = 'queued').
+        data_exports = asyncio.create_task(run_data_export_worker(settings, stop)) if settings.data_export_worker else None
         try:
             yield
         finally:
@@ -93,6 +97,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 await push_worker  # finishes its round: a push is sent or left for a retry, never half-recorded
             if reminders is not None:
                 await reminders
+            if data_exports is not None:
+                await data_exports  # finishes the export it is writing
             await push_sender.aclose()
             await close_engine(engine)
 
@@ -131,6 +137,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *LESSON_TOPIC_ROUTES,
             *CONVERSATION_ROUTES,
             *CONTACT_ROUTES,
+            *DATA_EXPORT_ROUTES,
             *EXAM_ADMISSION_ROUTES,
             *NOTIFICATION_ROUTES,
             *PWA_ROUTES,
