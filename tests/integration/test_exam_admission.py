@@ -347,3 +347,12 @@ def test_the_pdf_download_serves_the_newest_whole_log_export(client, run, app):
     assert response.headers["cache-control"] == "no-store" and response.headers["referrer-policy"] == "no-referrer"
     assert '"page":"pdf"' in audit_actions(run, finn)[-1][1]
     assert share_row(run, finn)["access_count"] == 2
+
+
+def test_the_export_button_starts_a_whole_log_export(client, run):
+    finn = contract_of(run, APPRENTICE)
+    login(client, TRAINER)
+    html = client.get(page_url(finn)).text
+    assert f'<form method="post" action="/contracts/{finn}/export"' in html
+    response = post(client, f"/contracts/{finn}/export")
+    assert response.status_code == 303 and response.headers["location"].startswith("/exports/")
