@@ -99,7 +99,7 @@ async def check_contract(contract: dict) -> completeness.Report:
 
 
 async def exam_page(user: CurrentUser, contract_id: int) -> ExamPage:
-    """The preparation page: contract, completeness report and share links, in eight queries."""
+    """The preparation page: contract, completeness report and share links, in seven queries."""
     contract = await _prepared_contract(user, contract_id)
     return ExamPage(contract=contract, report=await check_contract(contract), links=await _links_of(contract_id))
 
