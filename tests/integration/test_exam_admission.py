@@ -59,6 +59,14 @@ def path_of(url: str) -> str:
     return url.removeprefix("http://127.0.0.1:8000")
 
 
+def shared_path(client, contract: int) -> str:
+    """The path of a new share link the trainer made, for a visitor without an account."""
+    login(client, TRAINER)
+    path = path_of(create_link(client, contract))
+    logout(client)
+    return path
+
+
 def share_row(run, contract: int) -> dict:
     return run(ShareLink.select().where(ShareLink.contract == contract).order_by(ShareLink.id, ascending=False).first)
 
@@ -198,9 +206,7 @@ def test_validity_is_14_to_200_days_and_bad_input_is_kept_with_a_german_message(
 def test_the_chamber_reads_the_log_without_an_account_and_every_access_is_logged(client, run):
     finn = write_and_submit(run, APPRENTICE, MONDAY, topic="Lernfeld 5: Normalisierung bis 3NF")
     approve(run, finn, MONDAY)
-    login(client, TRAINER)
-    path = path_of(create_link(client, finn))
-    logout(client)
+    path = shared_path(client, finn)
     client.cookies.clear()
     response = client.get(path)
     assert response.status_code == 200
@@ -237,9 +243,7 @@ def test_a_link_gives_no_access_to_another_contracts_weeks(client, run):
     run(logbook.set_week_status, lena_user, lena, MONDAY, "company", "")
     run(logbook.add_entry, lena_user, lena, MONDAY, None, "company", "GEHEIM: Lenas Schaltschrank", "8:00")
     finn = contract_of(run, APPRENTICE)
-    login(client, TRAINER)
-    path = path_of(create_link(client, finn))
-    logout(client)
+    path = shared_path(client, finn)
     # The same Monday through Finn's link is Finn's (empty) week, nothing of Lena's.
     response = client.get(f"{path}/wochen/{MONDAY.isoformat()}")
     assert response.status_code == 200
@@ -258,9 +262,7 @@ def test_a_link_gives_no_access_to_another_contracts_weeks(client, run):
 
 def test_an_expired_link_shows_nothing_and_counts_nothing(client, run):
     finn = contract_of(run, APPRENTICE)
-    login(client, TRAINER)
-    path = path_of(create_link(client, finn))
-    logout(client)
+    path = shared_path(client, finn)
     assert client.get(path).status_code == 200
     run(ShareLink.update({ShareLink.expires_at: utcnow() - dt.timedelta(seconds=1)}).where(ShareLink.contract == finn))
     for url in (path, f"{path}/wochen/{MONDAY.isoformat()}", f"{path}/pdf"):
@@ -314,9 +316,7 @@ def test_an_unknown_token_is_404_with_the_same_german_page(client, run):
 
 def test_the_pdf_download_says_so_when_there_is_no_export_yet(client, run):
     finn = contract_of(run, APPRENTICE)
-    login(client, TRAINER)
-    path = path_of(create_link(client, finn))
-    logout(client)
+    path = shared_path(client, finn)
     response = client.get(f"{path}/pdf")
     assert response.status_code == 404
     assert "noch kein PDF erstellt" in response.text
@@ -336,9 +336,7 @@ def test_the_pdf_download_serves_the_newest_whole_log_export(client, run, app):
         path = exports.export_path(export_id, var_dir)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content)
-    login(client, TRAINER)
-    path = path_of(create_link(client, finn))
-    logout(client)
+    path = shared_path(client, finn)
     assert 'href="' + path + '/pdf"' in client.get(path).text
     response = client.get(f"{path}/pdf")
     assert response.status_code == 200 and response.content == b"%PDF-1.7 neu"
