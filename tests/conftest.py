@@ -17,6 +17,7 @@ os.environ.setdefault("LEOKOP_LOG_LEVEL", "WARNING")
 # Push rounds run when a test asks (with its own clock), never in the background of other tests.
 os.environ.setdefault("LEOKOP_PUSH_WORKER", "false")
 os.environ.setdefault("LEOKOP_REMINDERS", "false")  # tests write reminders with their own clock
+os.environ.setdefault("LEOKOP_EXPORT_WORKER", "false")  # PDF export tests run the job themselves
 os.environ.setdefault("LEOKOP_DATA_EXPORT_WORKER", "false")  # data export tests run the job themselves
 
 from litestar.testing import TestClient  # noqa: E402

@@ -26,6 +26,8 @@ from leokop.data_export.routes import ROUTES as DATA_EXPORT_ROUTES
 from leokop.data_export.service import run_data_export_worker
 from leokop.db import bind_tables, close_engine, create_engine, open_engine
 from leokop.exam_admission.routes import ROUTES as EXAM_ADMISSION_ROUTES
+from leokop.exports.routes import ROUTES as EXPORT_ROUTES
+from leokop.exports.service import run_export_worker
 from leokop.health import healthz
 from leokop.lesson_topics.routes import ROUTES as LESSON_TOPIC_ROUTES
 from leokop.logbook.routes import ROUTES as LOGBOOK_ROUTES
@@ -88,6 +90,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         reminders = asyncio.create_task(run_reminder_loop(stop)) if settings.reminders else None
         # Data exports (L16); safe in several processes (claim by UPDATE … WHERE state = 'queued').
         data_exports = asyncio.create_task(run_data_export_worker(settings, stop)) if settings.data_export_worker else None
+        # PDF exports (L13); safe in several processes (claim by compare-and-set, SKIP LOCKED).
+        pdf_exports = asyncio.create_task(run_export_worker(settings, stop)) if settings.export_worker else None
         try:
             yield
         finally:
@@ -99,6 +103,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 await reminders
             if data_exports is not None:
                 await data_exports  # finishes the export it is writing
+            if pdf_exports is not None:
+                await pdf_exports  # finishes the PDF it is rendering
             await push_sender.aclose()
             await close_engine(engine)
 
@@ -139,6 +145,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *CONTACT_ROUTES,
             *DATA_EXPORT_ROUTES,
             *EXAM_ADMISSION_ROUTES,
+            *EXPORT_ROUTES,
             *NOTIFICATION_ROUTES,
             *PWA_ROUTES,
             healthz,

@@ -157,6 +157,12 @@ MESSAGES: dict[str, str] = {
     "push_keys_invalid": "Die Schlüssel dieses Geräts sind ungültig. Bitte Benachrichtigungen im Browser aus- und wieder einschalten.",
     "device_label": "{browser} auf {system}",
     "device_unknown": "Unbekanntes Gerät",
+    # PDF export and verification
+    "export_outside_contract": "Diese Woche liegt außerhalb der Ausbildungszeit.",
+    "export_range_reversed": "Das Ende liegt vor dem Anfang.",
+    "verify_file_missing": "Bitte eine PDF-Datei auswählen.",
+    "verify_file_too_large": "Die Datei ist größer als 10 MB.",
+    "verify_not_a_pdf": "Das ist keine PDF-Datei.",
     # Exam admission (share links for the chamber)
     "share_label_required": "Bitte angeben, für wen der Link ist (z. B. „IHK Frankfurt – Prüfungsausschuss“).",
     "share_days_range": "Bitte eine Gültigkeit zwischen {min_days} und {max_days} Tagen angeben.",

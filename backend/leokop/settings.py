@@ -55,6 +55,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     push_test_endpoint_prefix: str = ""
     # Write due reminders and digests in this process every few minutes (safe in several processes).
     reminders: bool = True
+    # Render queued PDF exports in this process (safe in several processes; off: another does it).
+    export_worker: bool = True
     # Make queued data exports (L16) in this process (safe in several processes; off: another does it).
     data_export_worker: bool = True
 

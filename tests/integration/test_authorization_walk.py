@@ -107,7 +107,7 @@ def _own_ids(run) -> dict[str, object]:
             "absence_id": absence["id"], "import_id": class_import["id"],
             "monday": "2026-11-23", "day": "2026-11-24", "entry_id": 999999, "phrase_id": 999999, "attachment_id": 999999,
             "template_id": 999999, "substitution_id": 999999, "notification_id": 999999, "subscription_id": 999999,
-            "topic_id": 999999, "share_id": 999999, "data_export_id": 999999, **_message_ids(run, finn["id"])}
+            "topic_id": 999999, "share_id": 999999, "data_export_id": 999999, "export_id": 999999, "code": "AAAABBBBCCCC", **_message_ids(run, finn["id"])}
 
 
 def _expected_allowed(role_key: str, action: str) -> bool:

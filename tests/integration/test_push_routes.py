@@ -222,13 +222,13 @@ def test_settings_offer_the_roles_kinds_and_store_them(client, run):
     assert "Erinnerung am Freitagnachmittag" in page and "Woche zurückgegeben" in page
     assert "Tägliche Übersicht" not in page and "Neue Unterrichtsthemen der Berufsschule" in page and "Neue Nachricht" in page
     assert 'value="week_approved" checked' in page and 'value="20" selected' in page
-    response = post(client, "/notifications/settings", {"enabled": ["friday_reminder", "week_returned", "topics_published", "absence_decided", "message", "data_export"], "quiet_from": "21", "quiet_until": "6"})
+    response = post(client, "/notifications/settings", {"enabled": ["friday_reminder", "week_returned", "topics_published", "absence_decided", "message", "data_export", "pdf_export"], "quiet_from": "21", "quiet_until": "6"})
     assert response.status_code == 303 and response.headers["location"] == "/notifications/settings?gespeichert=1"
     row = run(NotificationSetting.select().where(NotificationSetting.user == user_id(run, APPRENTICE)).first)
     assert (row["muted_kinds"], row["quiet_from"], row["quiet_until"], row["weekend_quiet"]) == ("week_approved,week_reopened", 21, 6, False)
     saved = client.get("/notifications/settings?gespeichert=1").text
     assert "gespeichert" in saved and 'value="week_approved" checked' not in saved and 'value="21" selected' in saved
-    post(client, "/notifications/settings", {"enabled": ["week_approved", "topics_published", "absence_decided", "message", "data_export"], "quiet_from": "20", "quiet_until": "7", "weekend_quiet": "on"})
+    post(client, "/notifications/settings", {"enabled": ["week_approved", "topics_published", "absence_decided", "message", "data_export", "pdf_export"], "quiet_from": "20", "quiet_until": "7", "weekend_quiet": "on"})
     row = run(NotificationSetting.select().where(NotificationSetting.user == user_id(run, APPRENTICE)).first)
     assert (row["muted_kinds"], row["weekend_quiet"]) == ("friday_reminder,week_reopened,week_returned", True)
 
@@ -250,7 +250,7 @@ def test_each_role_sees_its_own_kinds_and_keeps_the_others(client, run):
     page = client.get("/notifications/settings").text
     assert "Wochen zum Abzeichnen" in page and "Freitagnachmittag" not in page
     post(client, "/notifications/settings", {"quiet_from": "20", "quiet_until": "7", "weekend_quiet": "on"})
-    assert run(NotificationSetting.select(NotificationSetting.muted_kinds).where(NotificationSetting.user == user_id(run, TRAINER)).first)["muted_kinds"] == "absence_recorded,message,review_digest"
+    assert run(NotificationSetting.select(NotificationSetting.muted_kinds).where(NotificationSetting.user == user_id(run, TRAINER)).first)["muted_kinds"] == "absence_recorded,message,pdf_export,review_digest"
     logout(client)
     login(client, TEACHER)
     assert "neu eingereichte Wochen und neue Fehlzeiten Ihrer Klassen" in client.get("/notifications/settings").text

@@ -295,6 +295,7 @@ class _LogTemplate(BaseDocTemplate):
     """Feeds the weeks lazily and draws each page's running header and footer."""
 
     def __init__(self, out, document: LogDocument, codes: dict[dt.date, str], base_url: str, progress: Callable[[int], None] | None):
+        _register_fonts()
         super().__init__(
             out,
             pagesize=A4,
@@ -309,6 +310,8 @@ class _LogTemplate(BaseDocTemplate):
             producer="leokop (ReportLab, pikepdf)",
             lang="de-DE",
             pageCompression=1,
+            # Else every page names Helvetica, a font that is not embedded (PDF/A forbids that).
+            initialFontName=REGULAR,
         )
         self.document, self.codes, self.base_url, self.progress = document, codes, base_url, progress
         frame = Frame(self.leftMargin, self.bottomMargin, self.width, self.height, id="body", leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
@@ -538,7 +541,8 @@ def _signature_block(sheet: Sheet, code: str, base_url: str) -> list:
         [[_QrCode(url, 22 * mm), [_p(f"Prüfcode: {format_code(code)}", "strong"), _p(f"Echtheit prüfen: {url}", "small")]]],
         colWidths=[25 * mm, None],
     )
-    verify.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+    # FONT: a table sets its cells' font itself, by default Helvetica, which PDF/A would refuse (not embedded).
+    verify.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("LEFTPADDING", (0, 0), (-1, -1), 0), ("FONT", (0, 0), (-1, -1), REGULAR)]))
     flow.append(Spacer(1, 3 * mm))
     flow.append(verify)
     return flow

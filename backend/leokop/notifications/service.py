@@ -280,10 +280,10 @@ async def mark_read(user_id: int, notification_id: int | None = None) -> None:
 
 # The kinds a role can receive as push, in the order of the settings page (labels: the template).
 PUSH_KINDS_BY_ROLE: dict[Role, tuple[str, ...]] = {
-    Role.apprentice: ("friday_reminder", "week_returned", "week_approved", "week_reopened", "topics_published", "absence_decided", "message", "data_export"),
-    Role.company_admin: ("review_digest", "absence_recorded", "message"),
-    Role.trainer: ("review_digest", "absence_recorded", "message"),
-    Role.instructor: ("review_digest", "absence_recorded", "message"),
+    Role.apprentice: ("friday_reminder", "week_returned", "week_approved", "week_reopened", "topics_published", "absence_decided", "message", "data_export", "pdf_export"),
+    Role.company_admin: ("review_digest", "absence_recorded", "message", "pdf_export"),
+    Role.trainer: ("review_digest", "absence_recorded", "message", "pdf_export"),
+    Role.instructor: ("review_digest", "absence_recorded", "message", "pdf_export"),
     Role.teacher: ("class_digest", "absence_reply", "message"),
     Role.guardian: ("absence_decided",),
 }
