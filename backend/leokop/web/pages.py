@@ -18,6 +18,7 @@ from litestar.response import Redirect
 from leokop.accounts.schemas import CurrentUser, Role
 from leokop.errors import NotFound
 from leokop.messages import message
+from leokop.policy import can
 from leokop.settings import PROJECT_ROOT
 from leokop.timeutil import to_berlin
 from leokop.web.middleware import mask_csrf_token
@@ -75,7 +76,8 @@ def build_environment() -> jinja2.Environment:
         lstrip_blocks=True,
         auto_reload=False,
     )
-    env.globals.update(static_url=static_url, role_names=ROLE_NAMES, Role=Role, message=message)
+    # can(user, action): templates show a link or button only where the route would allow it.
+    env.globals.update(static_url=static_url, role_names=ROLE_NAMES, Role=Role, message=message, can=can)
     env.filters.update(date=format_date, hours=format_minutes)
     return env
 
