@@ -113,8 +113,9 @@ def test_whole_log_has_every_header_field_entry_and_approval(client, run):
 
 
 def test_the_pdf_is_pdfa_with_embedded_fonts_and_a_text_layer(client, run):
-    _, data = _export_whole_log(client, run)
+    export_id, data = _export_whole_log(client, run)
     reader = PdfReader(io.BytesIO(data))  # pypdf: independent of the pikepdf that wrote the metadata
+    assert run(Export.select(Export.pages).where(Export.id == export_id).first)["pages"] == len(reader.pages)
     raw = reader.trailer["/Root"]["/Metadata"].get_object().get_data()
     assert _xmp_value(raw, PDFAID, "part") == "2" and _xmp_value(raw, PDFAID, "conformance") == "U"
     assert _xmp_value(raw, "http://purl.org/dc/elements/1.1/", "title").startswith("Ausbildungsnachweis")

@@ -68,7 +68,6 @@ class SheetPages(msgspec.Struct, frozen=True):
     code: str
     first_page: int  # 1-based
     last_page: int
-    text_hash: str
 
 
 class Rendered(msgspec.Struct, frozen=True):
@@ -481,7 +480,7 @@ def _sheet(sheet: Sheet, document: LogDocument, code: str, base_url: str) -> lis
     if sheet.attachments:
         flow.append(_p("Anlagen: " + ", ".join(sheet.attachments), "small"))
     flow.append(CondPageBreak(62 * mm))
-    flow.append(KeepTogether(_signature_block(sheet, code, base_url)))
+    flow.extend(_signature_block(sheet, code, base_url))
     flow.append(_Marker(sheet, code, end=True))
     flow.append(PageBreak())
     return flow
@@ -655,10 +654,7 @@ def render(
         author=document.cover.apprentice,
         exported_at=document.cover.exported_at,
     )
-    del buffer
-    texts = page_texts(out)
-    sheets = tuple(
-        SheetPages(monday, code, first, last, text_hash(texts[first - 1 : last]))
-        for monday, code, first, last in template.sheet_pages
+    return Rendered(
+        pages=template.page,
+        sheets=tuple(SheetPages(monday, code, first, last) for monday, code, first, last in template.sheet_pages),
     )
-    return Rendered(pages=len(texts), sheets=sheets)
