@@ -11,6 +11,7 @@ import pikepdf
 import pypdfium2
 import pytest
 import zxingcpp
+from fontTools.ttLib import TTFont
 from pdfminer.high_level import extract_text as pdfminer_text
 from pypdf import PdfReader
 
@@ -105,6 +106,14 @@ def test_whole_log_has_every_header_field_entry_and_approval(client, run):
     sheets = run(ExportSheet.select(ExportSheet.number, ExportSheet.monday, ExportSheet.code).where(ExportSheet.export == export_id).order_by(ExportSheet.monday))
     weeks = (finn["end_date"] - finn["start_date"]).days // 7
     assert weeks <= len(sheets) <= weeks + 2
+    # Every page of a sheet, also a continuation page, carries the sheet's Prüfcode in its footer.
+    pages = run(ExportSheet.select(ExportSheet.code, ExportSheet.first_page, ExportSheet.last_page).where(ExportSheet.export == export_id))
+    reader = PdfReader(io.BytesIO(data))
+    assert any(row["last_page"] > row["first_page"] for row in pages)
+    for row in pages:
+        formatted = f"{row['code'][:4]}-{row['code'][4:8]}-{row['code'][8:]}"
+        for index in range(row["first_page"] - 1, row["last_page"]):
+            assert f"Prüfcode {formatted}" in reader.pages[index].extract_text()
     for sheet in sheets[:3] + sheets[-3:]:
         iso = sheet["monday"].isocalendar()
         assert f"Ausbildungsnachweis Nr. {sheet['number']}" in text
@@ -124,11 +133,15 @@ def test_the_pdf_is_pdfa_with_embedded_fonts_and_a_text_layer(client, run):
     intent = root["/OutputIntents"][0].get_object()
     assert intent["/S"] == "/GTS_PDFA1" and "/DestOutputProfile" in intent
     assert reader.metadata.title.startswith("Ausbildungsnachweis")
-    # Every font on every page is embedded (PDF/A), and every page has text.
+    # Every font on every page is embedded, maps to Unicode (PDF/A-2u), and as a symbolic TrueType
+    # font has no /Encoding and exactly one cmap subtable (PDF/A-2, 6.2.11.6); every page has text.
     for page in reader.pages:
         for font in page["/Resources"]["/Font"].values():
-            descriptor = font.get_object()["/FontDescriptor"].get_object()
-            assert "/FontFile2" in descriptor or "/FontFile" in descriptor or "/FontFile3" in descriptor
+            font = font.get_object()
+            descriptor = font["/FontDescriptor"].get_object()
+            assert font["/Subtype"] == "/TrueType" and "/ToUnicode" in font and "/Encoding" not in font
+            program = TTFont(io.BytesIO(descriptor["/FontFile2"].get_object().get_data()))
+            assert len(program["cmap"].tables) == 1 and descriptor["/Flags"] & 4
         assert page.extract_text().strip()
     # No encryption, no JavaScript: neither is allowed in PDF/A.
     assert not reader.is_encrypted and "/JavaScript" not in str(root.get("/Names", {}))

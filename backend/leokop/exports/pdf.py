@@ -348,8 +348,8 @@ class _LogTemplate(BaseDocTemplate):
         self._current, self._code, self._first_page = sheet, code, page
 
     def finish_sheet(self, page: int) -> None:
+        # The sheet stays current: its last page is decorated (Prüfcode in the footer) after this.
         self.sheet_pages.append((self._current.monday, self._code, self._first_page, page))
-        self._current, self._code = None, ""
 
     def _decorate(self, canvas, doc) -> None:
         cover = self.document.cover
@@ -479,7 +479,7 @@ def _sheet(sheet: Sheet, document: LogDocument, code: str, base_url: str) -> lis
     flow.append(_p(f"Wochensumme: {hours(sum(e.minutes for e in sheet.entries))}", "right_strong"))
     if sheet.attachments:
         flow.append(_p("Anlagen: " + ", ".join(sheet.attachments), "small"))
-    flow.append(CondPageBreak(62 * mm))
+    flow.append(CondPageBreak(82 * mm))  # the signature block stays on one page with the QR code
     flow.extend(_signature_block(sheet, code, base_url))
     flow.append(_Marker(sheet, code, end=True))
     flow.append(PageBreak())
