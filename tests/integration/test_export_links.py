@@ -15,6 +15,7 @@ from leokop.accounts.service import load_user
 from leokop.accounts.tables import User
 from leokop.contracts.tables import Contract
 from leokop.db import request_transaction
+from leokop.exports.tables import ExportSheet
 from leokop.logbook import calendar
 from leokop.logbook import service as logbook
 from leokop.policy import can
@@ -108,3 +109,28 @@ def test_the_footer_link_is_there_when_signed_in_too(client, run, weeks):
     login(client, TRAINER)
     footer = client.get("/").text.split('<footer class="footer">', 1)[1]
     assert '<a href="/verify">Nachweis prüfen</a>' in footer
+
+
+def test_a_whole_file_lists_every_sheet_on_one_line_and_only_failing_sheets_in_full(client, run):
+    """A three-year log has 150+ sheets: the upload's answer is a summary, the sheets that fail in
+    full, and every sheet as one short line (folded away unless the file has only a few)."""
+    from tests.integration.test_exports import _csrf, _export_whole_log
+
+    export_id, data = _export_whole_log(client, run)
+    sheets = run(ExportSheet.select(ExportSheet.code, ExportSheet.week_state).where(ExportSheet.export == export_id))
+    assert len(sheets) > 3
+    answer = client.post("/verify", files={"file": ("nachweis.pdf", data, "application/pdf")}, headers=_csrf(client)).text
+    assert f"Gültig: Alle {len(sheets)} Blätter" in answer
+    assert answer.count('<li class="verify-sheet">') == len(sheets)
+    assert '<details class="verify-sheets">' in answer  # folded
+    assert "Fingerabdruck des Inhalts" not in answer and "stimmen nicht" not in answer
+    # A sheet's code page: the approval once, not "abgezeichnet, abgezeichnet von …".
+    approved = next(s["code"] for s in sheets if s["week_state"] == "approved")
+    page = client.get(f"/verify/{approved}").text
+    assert "abgezeichnet von Markus Weber am" in page and "abgezeichnet, abgezeichnet" not in page
+    # One sheet no longer matches: it alone is shown in full above the list.
+    run(ExportSheet.update({ExportSheet.content_hash: "0" * 64}).where(ExportSheet.code == approved))
+    answer = client.post("/verify", files={"file": ("nachweis.pdf", data, "application/pdf")}, headers=_csrf(client)).text
+    assert f"Nicht gültig: 1 von {len(sheets)}" in answer and "Dieses Blatt stimmt nicht" in answer
+    assert answer.count("Fingerabdruck des Inhalts") == 1 and "Die Woche wurde nach dem Export geändert" in answer
+    assert answer.count('<span class="verify-bad">nicht gültig</span>') == 1
