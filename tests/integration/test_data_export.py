@@ -11,14 +11,13 @@ import datetime as dt
 import hashlib
 import io
 import re
-import sys
-import types
 import zipfile
 from pathlib import Path
 
 import msgspec
 import pytest
 from PIL import Image
+from pypdf import PdfReader
 
 from leokop import demo
 from leokop.absences.tables import Absence
@@ -33,6 +32,7 @@ from leokop.data_export.routes import size_text
 from leokop.data_export.schemas import FORMAT, JSON_NAME, SCHEMA_VERSION, DataExportDocument
 from leokop.data_export.tables import DataExport
 from leokop.db import request_transaction
+from leokop.exports.tables import Export, ExportSheet
 from leokop.logbook import calendar
 from leokop.logbook import service as logbook
 from leokop.logbook.tables import Entry, Phrase, Week
@@ -98,25 +98,6 @@ def settings(app):
 @pytest.fixture
 def seeded(client, run, settings):
     run(_seed, settings.var_dir)
-
-
-@pytest.fixture(autouse=True)
-def pdf_until_the_exports_feature_lands(monkeypatch):
-    """exports.service.render_log_pdf is the PDF feature's (written beside this one). Where it is not
-    there yet, a stand-in writes a minimal PDF so that the rest can be tested; the PDF test below
-    then fails (xfail) instead of passing on the stand-in."""
-
-    async def stand_in(contract_id, out, *, actor, base_url):
-        out.write_bytes(b"%PDF-1.7\n% stand-in\n%%EOF\n")
-
-    try:
-        import leokop.exports.service as exports
-    except ImportError:
-        exports = types.ModuleType("leokop.exports.service")
-        monkeypatch.setitem(sys.modules, "leokop.exports.service", exports)
-    if not hasattr(exports, "render_log_pdf"):
-        monkeypatch.setattr(exports, "render_log_pdf", stand_in, raising=False)
-        monkeypatch.setattr(exports, "STAND_IN", True, raising=False)
 
 
 def _run_job(run, settings) -> bool:
@@ -306,11 +287,32 @@ def test_the_zip_holds_everything_about_the_apprentice_and_nothing_else(client, 
 
 
 def test_the_pdf_is_the_exports_feature_s_pdf_a(client, run, settings, seeded):
-    if getattr(sys.modules["leokop.exports.service"], "STAND_IN", False):
-        pytest.xfail("exports.service.render_log_pdf is not there yet")
     archive, _ = _export_as(client, run, settings)
-    pdf = archive.read(f"ausbildungsnachweis-{contract_of(run, APPRENTICE)}.pdf")
-    assert pdf.startswith(b"%PDF") and b"pdfaid" in pdf  # PDF/A identification in the XMP metadata
+    finn_contract = contract_of(run, APPRENTICE)
+    reader = PdfReader(io.BytesIO(archive.read(f"ausbildungsnachweis-{finn_contract}.pdf")))
+    assert reader.xmp_metadata.pdfaid_part == "2"  # PDF/A-2, as the XMP metadata says
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    assert "Finn Schneider" in text and "Ausbildungsnachweis Nr. 1" in text
+    assert "Mia Yilmaz" not in text
+    # Recorded like every PDF export, so that its sheets' Prüfcodes verify.
+    [export] = run(Export.select(Export.id, Export.state, Export.requested_by).where(Export.contract == finn_contract))
+    assert export["state"] == "done" and export["requested_by"] == user_id(run, APPRENTICE)
+    codes = [row["code"] for row in run(ExportSheet.select(ExportSheet.code).where(ExportSheet.export == export["id"]))]
+    assert codes and all(f"{code[:4]}-{code[4:8]}-{code[8:]}" in text for code in codes)
+
+
+def test_an_export_whose_pdf_fails_is_done_with_the_json_and_says_so(client, run, settings, seeded, monkeypatch):
+    async def broken(contract_id, out, **_):
+        out.write_bytes(b"%PDF-1.7 half")
+        raise RuntimeError("renderer down")
+
+    monkeypatch.setattr(service, "render_log_pdf", broken)
+    archive, row = _export_as(client, run, settings)
+    assert row["error"] == service.PDF_MISSING
+    document = msgspec.json.decode(archive.read(JSON_NAME), type=DataExportDocument)
+    assert [contract.log_pdf for contract in document.contracts] == [None]
+    assert not any(name.endswith(".pdf") and name.startswith("ausbildungsnachweis") for name in archive.namelist())
+    assert "Der Nachweis als PDF konnte nicht erstellt werden." in client.get(PAGE).text
 
 
 def test_the_page_shows_the_job_s_states_and_polls_only_while_it_runs(client, run, settings):

@@ -37,6 +37,7 @@ from leokop.data_export.schemas import DataExportView
 from leokop.data_export.tables import DataExport
 from leokop.db import request_transaction
 from leokop.errors import NotFound
+from leokop.exports.service import render_log_pdf
 from leokop.logbook import calendar, files
 from leokop.logbook.tables import Attachment, Day, Entry, Phrase, Week
 from leokop.notifications.service import notify
@@ -435,10 +436,8 @@ def _add_file(archive: zipfile.ZipFile, source: Path, path: str, content_type: s
 async def _render_pdf(settings: Settings, contract_id: int, out: Path, actor: CurrentUser) -> bool:
     """The contract's whole log as PDF/A (exports.service, which also records the export and its
     verification codes). False when it could not be made: the JSON still has every fact."""
-    from leokop.exports.service import render_log_pdf  # the PDF feature; imported when needed
-
     try:
-        await render_log_pdf(contract_id, out, actor=actor, base_url=settings.effective_base_url)
+        await render_log_pdf(contract_id, out, actor=actor, base_url=settings.effective_base_url, settings=settings)
     except Exception:  # noqa: BLE001 - one log's PDF must not cost the person the rest of their data
         log.exception("data export: PDF of contract %s failed", contract_id)
         out.unlink(missing_ok=True)
