@@ -103,3 +103,32 @@ def test_codes_as_people_type_them():
     assert pdf.format_code("K7QX3M9PTZ4A") == "K7QX-3M9P-TZ4A"
     assert pdf.CODE_PATTERN.findall("Prüfcode:K7QX-3M9P-TZ4A") == ["K7QX-3M9P-TZ4A"]
     assert pdf.CODE_PATTERN.findall("PrüfcodeK7QX-3M9P-TZ4I") == []  # I is not in the alphabet
+
+
+def test_the_range_of_an_export():
+    from leokop.errors import ValidationFailed
+    from leokop.exports.service import choose_range
+    from leokop.logbook import calendar
+    from leokop.timeutil import today_berlin
+
+    start, end = dt.date(2024, 8, 1), dt.date(2027, 7, 31)  # running: today is inside
+    this_monday = calendar.monday_of(today_berlin())
+    whole = choose_range(start, end, None, None)
+    assert (whole.first_monday, whole.last_monday) == (dt.date(2024, 7, 29), min(this_monday, dt.date(2027, 7, 26)))
+    future = choose_range(start, end, None, dt.date(2027, 7, 30))  # asked for: the weeks ahead too
+    assert future.last_monday == dt.date(2027, 7, 26) and future.weeks == len(calendar.contract_weeks(start, end))
+    ended = choose_range(dt.date(2020, 8, 1), dt.date(2023, 7, 31), None, None)
+    assert ended.last_monday == dt.date(2023, 7, 31)  # a Monday: the ended contract's last week
+    one = choose_range(start, end, dt.date(2025, 3, 19), dt.date(2025, 3, 21))
+    assert (one.first_monday, one.last_monday, one.weeks) == (dt.date(2025, 3, 17), dt.date(2025, 3, 17), 1)
+    for first, last, field, code in (
+        (dt.date(2025, 3, 20), dt.date(2025, 3, 1), "last", "export_range_reversed"),
+        (dt.date(2023, 1, 2), None, "first", "export_outside_contract"),
+        (None, dt.date(2030, 1, 1), "last", "export_outside_contract"),
+    ):
+        try:
+            choose_range(start, end, first, last)
+        except ValidationFailed as failure:
+            assert failure.errors == {field: code}
+        else:
+            raise AssertionError((first, last))

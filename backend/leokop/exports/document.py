@@ -224,6 +224,8 @@ async def load_document(
             )
             for day in _shown_days(monday, first_day, last_day, recorded)
         )
+        # The sheet's period: Monday to Friday (Saturday, Sunday where something was recorded on them).
+        period = (sheet_days[0].date, sheet_days[-1].date) if sheet_days else (first_day, min(monday + dt.timedelta(days=4), last_day))
         iso = monday.isocalendar()
         sheets.append(
             Sheet(
@@ -232,8 +234,8 @@ async def load_document(
                 iso_week=iso[1],
                 iso_year=iso[0],
                 training_year=calendar.training_year(start, first_day),
-                first_day=first_day,
-                last_day=last_day,
+                first_day=period[0],
+                last_day=period[1],
                 state=stored["state"] if stored else "missing",
                 days=sheet_days,
                 entries=tuple(SheetEntry(e["day"], e["category"], e["text"], e["minutes"]) for e in entry_rows),

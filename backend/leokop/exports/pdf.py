@@ -360,10 +360,11 @@ class _LogTemplate(BaseDocTemplate):
         left, right = self.leftMargin, A4[0] - self.rightMargin
         if self._current is not None:
             sheet = self._current
-            canvas.drawString(left, top, f"{cover.apprentice} · {cover.occupation} · {cover.company}")
-            canvas.drawRightString(
-                right, top, f"Nachweis Nr. {sheet.number} · KW {sheet.iso_week}/{sheet.iso_year} · {german_date(sheet.first_day)} – {german_date(sheet.last_day)}"
-            )
+            continued = " (Fortsetzung)" if canvas.getPageNumber() > self._first_page else ""
+            label = f"Nachweis Nr. {sheet.number}{continued} · KW {sheet.iso_week}/{sheet.iso_year} · {german_date(sheet.first_day)} – {german_date(sheet.last_day)}"
+            canvas.drawRightString(right, top, label)
+            room = right - left - pdfmetrics.stringWidth(label, REGULAR, 7.5) - 6 * mm
+            canvas.drawString(left, top, _fit(f"{cover.apprentice} · {cover.occupation} · {cover.company}", room))
             canvas.drawString(left, 11 * mm, f"Prüfcode {format_code(self._code)} · prüfen unter {self.base_url}/verify")
         else:
             canvas.drawString(left, top, f"{W.TITLE} · {cover.apprentice} · {cover.occupation}")
@@ -372,9 +373,22 @@ class _LogTemplate(BaseDocTemplate):
         canvas.restoreState()
 
 
-def _heading(text: str, size: float = 10.5, before: float = 2.5 * mm) -> list:
-    """A bold line as a plain-text grid row (a Paragraph would parse markup for every week)."""
+def _heading(text: str, size: float = 10.5, before: float = 2.5 * mm, right: str = "") -> list:
+    """A bold line as a plain-text grid row (a Paragraph would parse markup for every week), with
+    an optional figure at the right (the day's total)."""
+    if right:
+        return [Spacer(1, before), _Grid([(None, "left"), (55 * mm, "right")], [GridRow((text, right), bold=True, size=size)], rule_below=False)]
     return [Spacer(1, before), _Grid([(None, "left")], [GridRow((text,), bold=True, size=size)], rule_below=False)]
+
+
+def _fit(text: str, width: float, size: float = 7.5) -> str:
+    """The text, shortened with "…" to fit `width` (a long company name must not run into the
+    sheet number beside it)."""
+    if pdfmetrics.stringWidth(text, REGULAR, size) <= width:
+        return text
+    while text and pdfmetrics.stringWidth(text + "…", REGULAR, size) > width:
+        text = text[:-1]
+    return text.rstrip(" ·") + "…"
 
 
 def _facts(rows: list[tuple[str, str]], label_width: float) -> _Grid:
@@ -392,7 +406,7 @@ def _cover(document: LogDocument, base_url: str) -> list:
         ("Form des Nachweises", f"{W.LOG_FORM.get(cover.log_form, cover.log_form)}, {W.LOG_MODE.get(cover.log_mode, cover.log_mode)} geführt"),
         ("Regelmäßige tägliche Ausbildungszeit", hours(cover.daily_minutes)),
         ("Ausbilder/in", ", ".join(cover.trainers) or "–"),
-        ("Ausbildungsbeauftragte", ", ".join(cover.instructors) or "–"),
+        ("Ausbildungsbeauftragte/r", ", ".join(cover.instructors) or "–"),
         ("Berufsschule", cover.school or "–"),
         ("Klasse", cover.school_class or "–"),
         ("Zuständige Stelle", cover.chamber or "–"),
@@ -433,7 +447,7 @@ def _day_heading(day: SheetDay) -> str:
     return f"{W.WEEKDAYS[day.date.weekday()]}, {german_date(day.date)} – {status}"
 
 
-def _entries(entries: list[SheetEntry], total_label: str) -> _Grid | None:
+def _entries(entries: list[SheetEntry]) -> _Grid | None:
     """Entries grouped by category (in the order of the four categories), durations on the right."""
     if not entries:
         return None
@@ -443,47 +457,50 @@ def _entries(entries: list[SheetEntry], total_label: str) -> _Grid | None:
     for category, group in groupby(ordered, key=lambda e: e.category):
         rows.append(GridRow((W.CATEGORY.get(category, category), ""), bold=True, shade=True, size=SMALL))
         rows.extend(GridRow((entry.text, hours(entry.minutes))) for entry in group)
-    rows.append(GridRow((total_label, hours(sum(e.minutes for e in entries))), bold=True, rule_above=True))
-    return _Grid([(None, "left"), (24 * mm, "right")], rows, rule_below=False)
+    return _Grid([(None, "left"), (24 * mm, "right")], rows)
 
 
 def _sheet(sheet: Sheet, document: LogDocument, code: str, base_url: str) -> list:
     cover = document.cover
     flow: list = [_Marker(sheet, code), *_heading(f"{W.TITLE} Nr. {sheet.number}", 13, 0)]
+    # Two label/value pairs a row: the six header fields (L3) in three lines.
     flow.append(
-        _facts(
+        _Grid(
+            [(20 * mm, "left"), (None, "left"), (27 * mm, "left"), (63 * mm, "left")],
             [
-                ("Name", cover.apprentice),
-                ("Ausbildungsbetrieb", cover.company),
-                ("Ausbildungsberuf", cover.occupation),
-                ("Ausbildungsjahr", f"{sheet.training_year}."),
-                ("Zeitraum", f"KW {sheet.iso_week}/{sheet.iso_year}: {german_date(sheet.first_day)} – {german_date(sheet.last_day)}"),
-                ("Stand", W.STATE.get(sheet.state, sheet.state)),
+                GridRow(("Name", cover.apprentice, "Ausbildungsjahr", f"{sheet.training_year}.")),
+                GridRow(("Betrieb", cover.company, "Zeitraum", f"KW {sheet.iso_week}/{sheet.iso_year}: {german_date(sheet.first_day)} – {german_date(sheet.last_day)}")),
+                GridRow(("Beruf", cover.occupation, "Stand", W.STATE.get(sheet.state, sheet.state))),
             ],
-            40 * mm,
         )
     )
     daily = cover.log_mode == "daily"
     if daily:
         for day in sheet.days:
-            flow.extend(_heading(_day_heading(day)))
-            flow.append(_entries([e for e in sheet.entries if e.day == day.date], "Tagessumme") or _Grid([(None, "left")], [GridRow(("Keine Einträge.",), size=SMALL)], rule_below=False))
+            entries = [e for e in sheet.entries if e.day == day.date]
+            total = f"Tagessumme {hours(sum(e.minutes for e in entries))}" if entries else ""
+            flow.extend(_heading(_day_heading(day), right=total))
+            flow.append(_entries(entries) or _nothing())
     else:
         flow.extend(_heading("Tage"))
         flow.append(_facts([(W.WEEKDAYS[d.date.weekday()], _day_heading(d).split(" – ", 1)[1]) for d in sheet.days], 40 * mm))
     undated = [e for e in sheet.entries if not daily or e.day is None]
     if undated or not daily:
         flow.extend(_heading("Ohne Tag" if daily else "Tätigkeiten und Themen der Woche"))
-        flow.append(_entries(undated, "Summe") or _Grid([(None, "left")], [GridRow(("Keine Einträge.",), size=SMALL)], rule_below=False))
-    flow.append(Spacer(1, 2 * mm))
+        flow.append(_entries(undated) or _nothing())
+    flow.append(Spacer(1, 1.5 * mm))
     flow.append(_p(f"Wochensumme: {hours(sum(e.minutes for e in sheet.entries))}", "right_strong"))
     if sheet.attachments:
         flow.append(_p("Anlagen: " + ", ".join(sheet.attachments), "small"))
-    flow.append(CondPageBreak(82 * mm))  # the signature block stays on one page with the QR code
+    flow.append(CondPageBreak(58 * mm))  # the signature block stays on one page with the QR code
     flow.extend(_signature_block(sheet, code, base_url))
     flow.append(_Marker(sheet, code, end=True))
     flow.append(PageBreak())
     return flow
+
+
+def _nothing() -> _Grid:
+    return _Grid([(None, "left")], [GridRow(("Keine Einträge.",), size=SMALL)], rule_below=False)
 
 
 class _QrCode(Flowable):
@@ -530,8 +547,8 @@ def _signature_block(sheet: Sheet, code: str, base_url: str) -> list:
         flow.append(_facts(rows, 45 * mm))
     else:
         flow.append(_p(f"Noch nicht elektronisch abgezeichnet (Stand: {W.STATE.get(sheet.state, sheet.state)}).", "base"))
-    flow.append(Spacer(1, 2 * mm))
-    flow.append(_p(f"Inhaltlicher Fingerabdruck dieser Woche: {fingerprint(sheet.content_hash)}", "small"))
+    if not sheet.signatures:
+        flow.append(_p(f"Inhaltlicher Fingerabdruck dieser Woche: {fingerprint(sheet.content_hash)}", "small"))
     flow.append(Spacer(1, 9 * mm))
     third = (A4[0] - 36 * mm) / 3
     flow.append(_Grid([(third, "left")] * 3, [GridRow(W.PAPER_SIGNATURES, rule_above=True, size=SMALL)], rule_below=False))
@@ -559,7 +576,7 @@ def _approval_log(document: LogDocument) -> list:
         if event.voided_at:
             what += f"; aufgehoben am {german_datetime(event.voided_at)} (Woche wieder geöffnet)"
         rows.append(GridRow((str(event.number), f"{iso[1]}/{iso[0]}", what, who, german_datetime(event.signed_at), event.fingerprint), size=SMALL))
-    columns = [(10 * mm, "left"), (16 * mm, "left"), (38 * mm, "left"), (None, "left"), (34 * mm, "left"), (28 * mm, "left")]
+    columns = [(10 * mm, "left"), (16 * mm, "left"), (32 * mm, "left"), (None, "left"), (32 * mm, "left"), (36 * mm, "left")]
     return [*flow, _Grid(columns, rows, header=True)]
 
 

@@ -29,7 +29,7 @@ from leokop.notifications.service import notify
 from leokop.settings import Settings
 from leokop.signing.service import load_contents
 from leokop.signing import content as signed_content
-from leokop.timeutil import as_aware_utc, utcnow
+from leokop.timeutil import as_aware_utc, to_berlin, today_berlin, utcnow
 
 log = logging.getLogger("leokop.exports")
 
@@ -80,11 +80,13 @@ class ExportRange(msgspec.Struct, frozen=True):
 
 
 def choose_range(start: dt.date, end: dt.date, first: dt.date | None, last: dt.date | None) -> ExportRange:
-    """The weeks from `first` to `last` (any day of a week; None: the contract's first or last
-    week), checked against the contract. German messages for the form: ValidationFailed."""
+    """The weeks from `first` to `last` (any day of a week; None: the contract's first week, and
+    its last or this week, whichever is earlier), checked against the contract. German messages
+    for the form: ValidationFailed."""
     mondays = calendar.contract_weeks(start, end)
     low = calendar.monday_of(first) if first else mondays[0]
-    high = calendar.monday_of(last) if last else mondays[-1]
+    # Without an end: up to this week while the contract runs (future weeks are empty sheets).
+    high = calendar.monday_of(last) if last else max(mondays[0], min(mondays[-1], calendar.monday_of(today_berlin())))
     errors = {}
     if first and not (mondays[0] <= low <= mondays[-1]):
         errors["first"] = "export_outside_contract"
@@ -216,19 +218,19 @@ async def recent_exports(user: CurrentUser, contract_id: int, limit: int = 5) ->
 
 
 async def latest_log_export(contract_id: int, var_dir: str | None = None) -> int | None:
-    """The newest finished PDF of a contract's whole log whose file is still there (for share links)."""
+    """The newest finished PDF of a contract's whole log (from its first week to its end, or to the
+    week it was made in) whose file is still there (for share links)."""
     contract = await Contract.select(Contract.start_date, Contract.end_date).where(Contract.id == contract_id).first()
     if contract is None:
         return None
     mondays = calendar.contract_weeks(contract["start_date"], contract["end_date"])
-    rows = await Export.select(Export.id).where(
-        Export.contract == contract_id,
-        Export.state == "done",
-        Export.first_monday == mondays[0],
-        Export.last_monday == mondays[-1],
+    rows = await Export.select(Export.id, Export.last_monday, Export.created_at).where(
+        Export.contract == contract_id, Export.state == "done", Export.first_monday == mondays[0]
     ).order_by(Export.id, ascending=False).limit(5)
     for row in rows:
-        if export_path(row["id"], var_dir).exists():
+        made_in = calendar.monday_of(to_berlin(row["created_at"]).date())
+        whole = row["last_monday"] >= min(mondays[-1], made_in)
+        if whole and export_path(row["id"], var_dir).exists():
             return row["id"]
     return None
 
