@@ -321,7 +321,7 @@ def test_a_long_job_notifies_its_requester(client, run):
     from leokop.notifications.tables import Notification
 
     notes = run(Notification.select(Notification.title, Notification.url).where(Notification.kind == "pdf_export"))
-    assert notes == [{"title": "Dein PDF-Export ist fertig", "url": f"/exports/{export_id}"}]
+    assert notes == [{"title": "Ihr PDF-Export ist fertig", "url": f"/exports/{export_id}"}]
 
 
 @pytest.mark.parametrize("weeks", [1, 3])

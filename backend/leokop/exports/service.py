@@ -21,12 +21,12 @@ from leokop.contracts.tables import Contract
 from leokop.db import request_transaction
 from leokop.errors import NotFound, ValidationFailed
 from leokop.exports import pdf
-from leokop.exports.document import NothingToExport, load_document
+from leokop.exports.document import NothingToExport, SheetSignature, load_document
 from leokop.exports.tables import Export, ExportSheet
 from leokop.logbook import calendar
 from leokop.logbook.tables import Week
 from leokop.notifications.service import notify
-from leokop.settings import Settings
+from leokop.settings import Settings, load_settings
 from leokop.signing.service import load_contents
 from leokop.signing import content as signed_content
 from leokop.timeutil import as_aware_utc, to_berlin, today_berlin, utcnow
@@ -43,7 +43,8 @@ PROGRESS_EVERY_SECONDS = 0.5
 # Within the app's request limit (11 MB); a three-year log is under 1 MB.
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
-# Set when a job is queued in this process, so its worker starts at once instead of at the next poll.
+# Set when a job is queued in this process, so its worker starts at once instead of at the next poll
+# (made anew by each worker loop, on its event loop).
 wake = asyncio.Event()
 
 
@@ -55,19 +56,12 @@ def export_dir(var_dir: str) -> Path:
 
 
 def export_path(export_id: int, var_dir: str | None = None) -> Path:
-    from leokop.settings import load_settings
-
     return export_dir(var_dir or load_settings().var_dir) / f"{export_id}.pdf"
 
 
 def new_code() -> str:
     """Twelve characters of Crockford's base 32: 60 random bits, nothing to guess."""
     return "".join(secrets.choice(pdf.CODE_ALPHABET) for _ in range(12))
-
-
-def file_name(cover_apprentice: str, first: dt.date, last: dt.date) -> str:
-    safe = "".join(ch if ch.isalnum() else "-" for ch in cover_apprentice).strip("-") or "azubi"
-    return f"ausbildungsnachweis-{safe}-{first.isoformat()}-bis-{last.isoformat()}.pdf"
 
 
 # --- asking for an export -----------------------------------------------------------------------
@@ -136,8 +130,6 @@ async def export_now(user: CurrentUser, contract_id: int, first: dt.date | None,
 async def render_log_pdf(contract_id: int, out: Path, *, actor: CurrentUser | None, base_url: str, settings: Settings | None = None) -> int:
     """The whole log of a contract as PDF/A, written to `out` and recorded like every export (its
     sheets verify); for the data export, which has checked who asks. Returns the export id."""
-    from leokop.settings import load_settings
-
     settings = msgspec.structs.replace(settings or load_settings(), base_url=base_url)
     contract = await Contract.select(Contract.start_date, Contract.end_date).where(Contract.id == contract_id).first()
     if contract is None:
@@ -291,6 +283,7 @@ async def run_export(job: dict, settings: Settings) -> None:
     digest = hashlib.sha256(target.read_bytes()).hexdigest()
     finished = utcnow()
     by_monday = {sheet.monday: sheet for sheet in document.sheets}
+    approvals = {sheet.monday: _last_approval(sheet) for sheet in document.sheets}
     async with request_transaction(engine, write=True):
         await ExportSheet.insert(
             *[
@@ -302,8 +295,8 @@ async def run_export(job: dict, settings: Settings) -> None:
                     number=by_monday[placed.monday].number,
                     week_state=by_monday[placed.monday].state,
                     content_hash=by_monday[placed.monday].content_hash,
-                    approved_by=_approver(by_monday[placed.monday]),
-                    approved_at=_approved_at(by_monday[placed.monday]),
+                    approved_by=approvals[placed.monday].signer if approvals[placed.monday] else "",
+                    approved_at=approvals[placed.monday].signed_at if approvals[placed.monday] else None,
                     first_page=placed.first_page,
                     last_page=placed.last_page,
                 )
@@ -321,7 +314,7 @@ async def run_export(job: dict, settings: Settings) -> None:
             }
         ).where(Export.id == job["id"])
         if job["requested_by"] and finished - as_aware_utc(job["created_at"]) > NOTIFY_AFTER:
-            await notify(job["requested_by"], "pdf_export", "Dein PDF-Export ist fertig", f"/exports/{job['id']}", dedupe_key=f"pdf_export:{job['id']}")
+            await notify(job["requested_by"], "pdf_export", "Ihr PDF-Export ist fertig", f"/exports/{job['id']}", dedupe_key=f"pdf_export:{job['id']}")
     # The sheets' text as an independent reader sees it, for checking uploaded files; after the
     # file is ready because it costs a fifth of the rendering and nobody waits for it.
     texts = await asyncio.to_thread(pdf.page_texts, target)
@@ -332,14 +325,9 @@ async def run_export(job: dict, settings: Settings) -> None:
             )
 
 
-def _approver(sheet) -> str:
+def _last_approval(sheet) -> SheetSignature | None:
     approvals = [s for s in sheet.signatures if s.kind == "approval"]
-    return approvals[-1].signer if approvals else ""
-
-
-def _approved_at(sheet) -> dt.datetime | None:
-    approvals = [s for s in sheet.signatures if s.kind == "approval"]
-    return approvals[-1].signed_at if approvals else None
+    return approvals[-1] if approvals else None
 
 
 async def fail_export(export_id: int, reason: str) -> None:
@@ -359,6 +347,8 @@ async def remove_old_files(now: dt.datetime, var_dir: str) -> int:
 async def run_export_worker(settings: Settings, stop: asyncio.Event, poll_seconds: float = 2.0) -> None:
     """The export job loop of one process: a job at a time (rendering is CPU work), woken at once
     by a job queued in this process, otherwise polling for jobs queued by other processes."""
+    global wake
+    wake = asyncio.Event()
     last_cleanup = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
     while not stop.is_set():
         job = None

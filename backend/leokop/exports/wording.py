@@ -1,18 +1,12 @@
-"""The German wording of the PDF (the document's template text, kept in one place like the templates)."""
+"""The German wording of the PDF (the document's template text, kept in one place like the templates).
+Day statuses and signers' roles are the app's own labels, read from its Jinja label templates."""
+
+from leokop.web.pages import ENVIRONMENT
 
 TITLE = "Ausbildungsnachweis"
 LEGAL_BASIS = "Schriftlicher bzw. elektronischer Ausbildungsnachweis nach § 13 Satz 2 Nr. 7 BBiG / § 13 Satz 2 Nr. 7 HwO"
 
-STATUS = {
-    "company": "Betrieb",
-    "school": "Berufsschule",
-    "inter_company": "Überbetriebliche Ausbildung",
-    "vacation": "Urlaub",
-    "sick": "Krank",
-    "holiday": "Feiertag",
-    "time_off": "Freizeitausgleich",
-    "other_absence": "Sonstige Abwesenheit",
-}
+STATUS: dict[str, str] = ENVIRONMENT.get_template("logbook/labels.html").module.STATUS_LABELS
 CATEGORY = {
     "company": "Betriebliche Tätigkeiten",
     "instruction": "Unterweisungen, betrieblicher Unterricht",
@@ -31,14 +25,7 @@ SIGNATURE_KIND = {
     "cosign": "Gegengezeichnet (Berufsschule)",
     "acknowledgement": "Zur Kenntnis genommen",
 }
-ROLE = {
-    "trainer": "Ausbilder/in",
-    "instructor": "Ausbildungsbeauftragte/r",
-    "substitute": "Vertretung",
-    "company_admin": "Ausbildungsleitung",
-    "teacher": "Lehrkraft",
-    "guardian": "Erziehungsberechtigte/r",
-}
+ROLE: dict[str, str] = ENVIRONMENT.get_template("signing/labels.html").module.SIGNER_ROLES
 LOG_FORM = {"electronic": "elektronisch", "written": "schriftlich"}
 LOG_MODE = {"daily": "täglich", "weekly": "wöchentlich"}
 WEEKDAYS = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
