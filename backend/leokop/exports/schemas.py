@@ -1,4 +1,4 @@
-"""Shapes of the exports feature: the export form and the verification form."""
+"""Shapes of the exports feature: the export form."""
 
 from __future__ import annotations
 
@@ -8,11 +8,8 @@ import msgspec
 
 
 class ExportForm(msgspec.Struct):
-    """The weeks to export: from the week of `first` to the week of `last`; empty: the whole log."""
+    """The weeks to export: from the week of `first` to the week of `last`; empty: from the start,
+    and to this week (or the contract's end if that came first)."""
 
     first: dt.date | None = None
     last: dt.date | None = None
-
-
-class CodeForm(msgspec.Struct):
-    code: str = ""

@@ -51,12 +51,9 @@ wake = asyncio.Event()
 # --- files and codes ----------------------------------------------------------------------------
 
 
-def export_dir(var_dir: str) -> Path:
-    return Path(var_dir) / "exports"
-
-
 def export_path(export_id: int, var_dir: str | None = None) -> Path:
-    return export_dir(var_dir or load_settings().var_dir) / f"{export_id}.pdf"
+    """var/exports/<id>.pdf (the var folder of the settings when not given)."""
+    return Path(var_dir or load_settings().var_dir) / "exports" / f"{export_id}.pdf"
 
 
 def new_code() -> str:
