@@ -145,6 +145,9 @@ def test_the_pdf_is_pdfa_with_embedded_fonts_and_a_text_layer(client, run):
             program = TTFont(io.BytesIO(descriptor["/FontFile2"].get_object().get_data()))
             assert len(program["cmap"].tables) == 1 and descriptor["/Flags"] & 4
         assert page.extract_text().strip()
+    # File header with the binary comment line and a document ID in the trailer (PDF/A-2, 6.1.2, 6.1.3).
+    assert re.match(rb"%PDF-1\.[0-7]\r?\n%[\x80-\xff]{4}", data)
+    assert len(reader.trailer["/ID"]) == 2
     # No encryption, no JavaScript: neither is allowed in PDF/A.
     assert not reader.is_encrypted and "/JavaScript" not in str(root.get("/Names", {}))
     with pikepdf.open(io.BytesIO(data)) as pdf:
